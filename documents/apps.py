@@ -1,0 +1,8 @@
+"""App config for document templates, rendering and generated documents."""
+
+from django.apps import AppConfig
+
+
+class DocumentsConfig(AppConfig):
+    name = "documents"
+    verbose_name = "Documents"

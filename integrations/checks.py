@@ -1,0 +1,1 @@
+"""System checks for the ConnectWise side (registered in IntegrationsConfig.ready)."""

@@ -1,0 +1,1 @@
+"""ConnectWise connection, cache tables and sync runs."""

@@ -1,0 +1,1 @@
+"""The ConnectWise document portal: Django project package."""
