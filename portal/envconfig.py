@@ -91,7 +91,9 @@ class Settings:
         for value in values:
             parts = urlsplit(value)
             if parts.scheme not in {"http", "https"} or not parts.netloc:
-                raise ImproperlyConfigured(f"{name} holds {value!r}, which is not an origin like https://portal.example.com.")
+                raise ImproperlyConfigured(
+                    f"{name} holds {value!r}, which is not an origin like https://portal.example.com."
+                )
         return values
 
     def fernet_keys(self, name: str) -> list[str]:
@@ -102,7 +104,8 @@ class Settings:
             except Exception:
                 raise ImproperlyConfigured(
                     f"{name}: key #{index} is not a valid Fernet key (32 url-safe base64-encoded bytes). "
-                    "Generate one with: python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'"
+                    "Generate one with: python -m portal.bootstrap_env (writes .env) or "
+                    "cryptography.fernet.Fernet.generate_key()."
                 ) from None
         return keys
 

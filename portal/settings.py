@@ -16,13 +16,14 @@ DEBUG = config.bool("DEBUG", False)
 SECRET_KEY = config.str("SECRET_KEY")
 FIELD_ENCRYPTION_KEY = config.fernet_keys("FIELD_ENCRYPTION_KEY")
 if not SECRET_KEY or not FIELD_ENCRYPTION_KEY:
-    missing = [name for name, value in (("SECRET_KEY", SECRET_KEY), ("FIELD_ENCRYPTION_KEY", FIELD_ENCRYPTION_KEY)) if not value]
+    required = {"SECRET_KEY": SECRET_KEY, "FIELD_ENCRYPTION_KEY": FIELD_ENCRYPTION_KEY}
+    missing = [name for name, value in required.items() if not value]
     if not DEBUG or "FIELD_ENCRYPTION_KEY" in missing:
         raise ImproperlyConfigured(
             f"{' and '.join(missing)} not set. Put them in the environment or in .env "
             "(`make demo` writes a .env with fresh keys; `python -m portal.bootstrap_env` does only that)."
         )
-    SECRET_KEY = "insecure-debug-only-secret-key"  # DEBUG only: never reached with DEBUG off
+    SECRET_KEY = "insecure-debug-only-secret-key"  # noqa: S105  (DEBUG only: never reached with DEBUG off)
 
 ALLOWED_HOSTS = config.list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = config.url_list("CSRF_TRUSTED_ORIGINS", [])
