@@ -1,0 +1,1 @@
+"""PSA cache tables (one per object type) and sync runs."""
