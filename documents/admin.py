@@ -1,1 +1,200 @@
-"""Admin for document templates."""
+"""Admin for document templates (upload or HTML/CSS, validated on save, versions kept) and generation history."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.http import HttpRequest
+
+from documents import conf
+from documents.errors import TemplateValidationError
+from documents.models import (
+    DocumentBatch,
+    DocumentFormat,
+    DocumentTemplate,
+    DocumentTemplateVersion,
+    GeneratedDocument,
+)
+from documents.services import document_template_validate, document_template_version_create
+
+
+class DocumentTemplateForm(forms.ModelForm):
+    """Template fields plus its content: a .docx upload (Word templates) or HTML and CSS (PDF templates)."""
+
+    upload = forms.FileField(
+        required=False,
+        label="Word template (.docx)",
+        help_text="Uploading a file creates a new version; earlier versions are kept.",
+    )
+    html_body = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 20, "cols": 100, "style": "font-family: monospace"}),
+        help_text="PDF templates: the HTML body, with Jinja ({{ project.name }}, {% for %}...).",
+    )
+    css = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 10, "cols": 100, "style": "font-family: monospace"}),
+        help_text="PDF templates: CSS added after the base stylesheet (page numbers, cover page, tables).",
+    )
+
+    class Meta:
+        model = DocumentTemplate
+        fields = [
+            "name",
+            "slug",
+            "kind",
+            "object_type",
+            "format",
+            "description",
+            "is_active",
+            "include_internal_notes",
+        ]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.new_content: dict[str, Any] | None = None
+        self.validation_warnings: list[str] = []
+        current = self.instance.current_version if self.instance.pk else None
+        if current is not None:
+            self.fields["html_body"].initial = current.html_body
+            self.fields["css"].initial = current.css
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        fmt = cleaned.get("format") or self.instance.format
+        object_type = cleaned.get("object_type") or self.instance.object_type
+        current = self.instance.current_version if self.instance.pk else None
+        if fmt == DocumentFormat.DOCX:
+            upload = cleaned.get("upload")
+            if upload is None:
+                if current is None:
+                    self.add_error("upload", "Upload the Word template (.docx).")
+                return cleaned
+            max_bytes = conf.get("DOCUMENTS_MAX_UPLOAD_BYTES")
+            if upload.size > max_bytes:
+                self.add_error(
+                    "upload",
+                    f"The file is {upload.size / 2**20:.1f} MiB; templates may be at most {max_bytes / 2**20:.1f} MiB.",
+                )
+                return cleaned
+            content = {"docx_bytes": upload.read(), "docx_filename": upload.name}
+            field = "upload"
+        else:
+            html_body, css = cleaned.get("html_body") or "", cleaned.get("css") or ""
+            if current is not None and (current.html_body, current.css) == (html_body, css):
+                return cleaned
+            content = {"html_body": html_body, "css": css}
+            field = "html_body"
+        try:
+            result = document_template_validate(fmt=fmt, object_type=object_type, **content)
+        except TemplateValidationError as exc:
+            self.add_error(field, exc.message)
+            return cleaned
+        self.new_content = content
+        self.validation_warnings = result.warnings
+        return cleaned
+
+
+class DocumentTemplateVersionInline(admin.TabularInline):
+    """Every version of the template, newest first; read-only (new content makes a new version)."""
+
+    model = DocumentTemplateVersion
+    fk_name = "template"
+    extra = 0
+    can_delete = False
+    fields = ["number", "created_at", "created_by", "docx_file", "variable_count", "warning_list", "sha256"]
+    readonly_fields = fields
+    ordering = ["-number"]
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.display(description="variables")
+    def variable_count(self, version: DocumentTemplateVersion) -> int:
+        return len(version.variables or [])
+
+    @admin.display(description="warnings")
+    def warning_list(self, version: DocumentTemplateVersion) -> str:
+        return "\n".join(version.warnings or []) or "-"
+
+
+@admin.register(DocumentTemplate)
+class DocumentTemplateAdmin(admin.ModelAdmin):
+    form = DocumentTemplateForm
+    list_display = ["name", "kind", "object_type", "format", "is_active", "current_version", "updated_at"]
+    list_filter = ["format", "object_type", "kind", "is_active"]
+    search_fields = ["name", "slug", "description"]
+    prepopulated_fields = {"slug": ["name"]}
+    readonly_fields = ["current_version", "created_at", "updated_at"]
+    inlines = [DocumentTemplateVersionInline]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: DocumentTemplate | None = None) -> list[str]:
+        # A template's format cannot change once it has versions: they would not match it.
+        if obj is not None and obj.current_version_id:
+            return [*self.readonly_fields, "format"]
+        return list(self.readonly_fields)
+
+    def get_fieldsets(self, request: HttpRequest, obj: DocumentTemplate | None = None):
+        return [
+            (None, {"fields": ["name", "slug", "kind", "object_type", "format", "description"]}),
+            ("Options", {"fields": ["is_active", "include_internal_notes"]}),
+            ("Word template", {"fields": ["upload"]}),
+            ("PDF template", {"fields": ["html_body", "css"]}),
+            ("Version", {"fields": ["current_version", "created_at", "updated_at"]}),
+        ]
+
+    def save_model(self, request: HttpRequest, obj: DocumentTemplate, form: DocumentTemplateForm, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if form.new_content is None:
+            return
+        try:
+            version = document_template_version_create(template=obj, user=request.user, **form.new_content)
+        except TemplateValidationError as exc:  # validated in clean(); only a race could bring us here
+            messages.error(request, exc.message)
+            return
+        messages.info(request, f"Saved as version {version.number}.")
+        for warning in version.warnings:
+            messages.warning(request, warning)
+
+
+class _ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(GeneratedDocument)
+class GeneratedDocumentAdmin(_ReadOnlyAdmin):
+    list_display = [
+        "created_at",
+        "template",
+        "template_version",
+        "object_type",
+        "record_ids",
+        "format",
+        "status",
+        "size",
+        "render_ms",
+        "created_by",
+    ]
+    list_filter = ["status", "format", "object_type", "template"]
+    list_select_related = ["template", "template_version__template", "created_by"]
+    date_hierarchy = "created_at"
+
+
+@admin.register(DocumentBatch)
+class DocumentBatchAdmin(_ReadOnlyAdmin):
+    list_display = ["created_at", "template", "format", "status", "total", "done", "failed", "created_by"]
+    list_filter = ["status", "format", "template"]
+    list_select_related = ["template", "created_by"]
+    date_hierarchy = "created_at"
