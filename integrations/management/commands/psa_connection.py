@@ -89,12 +89,14 @@ class Command(BaseCommand):
             results = connection_audit_permissions(connection=connection)
         except ConnectWiseError as exc:
             raise CommandError(describe_error(exc)) from None
-        width = max((len(f"{r.module} › {r.permission}") for r in results), default=20)
+        width = max((len(f"{r.check.module} › {r.check.permission}") for r in results), default=20)
         for r in results:
-            line = f"{f'{r.module} › {r.permission}':<{width}}  {r.status:<13} {r.endpoint or ''}"
-            self.stdout.write(line)
-            if r.status != "granted" and r.affects:
-                self.stdout.write(f"{'':<{width}}  without it: {r.affects}")
+            name = f"{r.check.module} › {r.check.permission}"
+            self.stdout.write(f"{name:<{width}}  {r.status:<13} {r.check.probe or '(no GET can tell)'}")
+            if r.status != "granted":
+                self.stdout.write(f"{'':<{width}}  without it: {r.check.impact}")
+            if r.message and r.status == "error":
+                self.stdout.write(f"{'':<{width}}  {r.message}")
         missing = [r for r in results if r.status in ("missing", "error")]
         if missing:
             raise CommandError(f"{len(missing)} permission(s) missing or failing; see above.")
