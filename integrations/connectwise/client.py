@@ -722,7 +722,7 @@ class ConnectWiseClient:
             permission = permission_for_endpoint(endpoint)
             return PermissionDenied(
                 f"ConnectWise refused {endpoint}: the API member's security role lacks “{permission}”{said}",
-                hint=f"Grant “{permission}” to the API member's security role (System › Security Roles), "  # noqa: RUF001 - ConnectWise menu separator
+                hint=f"Grant “{permission}” to the API member's security role (System › Security Roles), "
                 "then try again.",
                 permission=permission,
                 status=status,

@@ -36,14 +36,14 @@ class ConnectWiseError(Exception):
 class InvalidCredentials(ConnectWiseError):
     default_message = "ConnectWise rejected the API keys: check the public/private key and the company ID"
     default_hint = (
-        "The keys must belong to an API member (System › Members › API Members) of the company you log in to; "  # noqa: RUF001 - ConnectWise menu separator
+        "The keys must belong to an API member (System › Members › API Members) of the company you log in to; "
         "if the keys were regenerated, enter the new pair."
     )
 
 
 class PermissionDenied(ConnectWiseError):
     default_message = "ConnectWise refused access: the API member's security role lacks a permission"
-    default_hint = "Grant the permission to the API member's security role (System › Security Roles) and try again."  # noqa: RUF001 - ConnectWise menu separator
+    default_hint = "Grant the permission to the API member's security role (System › Security Roles) and try again."
 
     def __init__(self, message: str | None = None, *, permission: str = "", **kwargs: object) -> None:
         self.permission = permission

@@ -15,13 +15,11 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 INQUIRE_ALL = "Inquire All"
-# ConnectWise writes menu paths with U+203A, the single right-pointing angle quotation mark.
-MENU_SEPARATOR = "\u203a"
 
 
 def permission_label(module: str, permission: str, level: str = INQUIRE_ALL) -> str:
-    """How ConnectWise's Security Roles screen names a permission: "Module \u203a Permission \u2014 Level"."""
-    return f"{module} {MENU_SEPARATOR} {permission} \u2014 {level}"
+    """How ConnectWise's Security Roles screen names a permission: "Module › Permission — Level"."""
+    return f"{module} › {permission} — {level}"
 
 
 # Endpoint patterns ("*" = one path segment, prefix match) -> (module, permission). The most specific pattern wins,
@@ -77,10 +75,7 @@ def _matches(pattern: list[str], segments: list[str]) -> bool:
 
 
 def permission_for_endpoint(path: str) -> str:
-    """The security-role permission an endpoint needs (see PERMISSION_CHECKS for the names).
-
-    "/service/tickets" -> "Service Desk \u203a Service Tickets \u2014 Inquire All".
-    """
+    """The permission an endpoint needs, e.g. "/service/tickets" -> "Service Desk › Service Tickets — Inquire All"."""
     segments = _segments(path)
     best: tuple[int, str, str] | None = None
     for pattern, module, permission in _ENDPOINT_PERMISSIONS:
@@ -261,7 +256,7 @@ PERMISSION_CHECKS: tuple[PermissionCheck, ...] = (
     ),
     PermissionCheck(
         "Service Desk",
-        "Service Tickets \u2013 Finance",  # the en dash is ConnectWise's spelling
+        "Service Tickets – Finance",
         None,
         "Ticket documents lose billing details (agreement coverage, billable amounts).",
     ),

@@ -120,7 +120,7 @@ class Command(BaseCommand):
     def stop(self, children: list[subprocess.Popen]) -> None:
         for child in reversed(children):
             if child.poll() is None:
-                child.send_signal(signal.SIGINT)
+                child.terminate()  # SIGTERM: runserver and qcluster shut down quietly
         for child in reversed(children):
             try:
                 child.wait(timeout=15)
