@@ -6,9 +6,12 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.template import engines
+from django.urls import path
 
 from documents import conf
+from documents.builders.reference import variable_reference_rows
 from documents.errors import TemplateValidationError
 from documents.models import (
     DocumentBatch,
@@ -133,6 +136,20 @@ class DocumentTemplateAdmin(admin.ModelAdmin):
     readonly_fields = ["current_version", "created_at", "updated_at"]
     inlines = [DocumentTemplateVersionInline]
 
+    def get_urls(self):
+        view = self.admin_site.admin_view(self.variable_reference_view)
+        return [path("variables/", view, name="documents_variable_reference"), *super().get_urls()]
+
+    def variable_reference_view(self, request: HttpRequest) -> HttpResponse:
+        """Every variable per object type, with a sample value taken from the PSA cache when there is data."""
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Template variables",
+            "opts": self.model._meta,
+            "sections": variable_reference_rows(),
+        }
+        return HttpResponse(engines["django"].from_string(VARIABLE_REFERENCE_TEMPLATE).render(context, request))
+
     def get_readonly_fields(self, request: HttpRequest, obj: DocumentTemplate | None = None) -> list[str]:
         # A template's format cannot change once it has versions: they would not match it.
         if obj is not None and obj.current_version_id:
@@ -160,6 +177,27 @@ class DocumentTemplateAdmin(admin.ModelAdmin):
         messages.info(request, f"Saved as version {version.number}.")
         for warning in version.warnings:
             messages.warning(request, warning)
+
+
+VARIABLE_REFERENCE_TEMPLATE = """{% extends "admin/base_site.html" %}
+{% block breadcrumbs %}<div class="breadcrumbs"><a href="{% url 'admin:index' %}">Home</a> ›
+<a href="{% url 'admin:documents_documenttemplate_changelist' %}">Document templates</a> › Template variables</div>
+{% endblock %}
+{% block content %}
+<p>Use these in templates as <code>{% templatetag openvariable %} path {% templatetag closevariable %}</code>;
+<code>[]</code> means “each item of a list”
+(<code>{% templatetag openblock %} for t in tickets {% templatetag closeblock %}</code>).
+Custom fields: <code>custom.&lt;caption in snake_case&gt;</code>.
+Free text a person types when generating: <code>inputs.&lt;name&gt;</code>.</p>
+{% for section in sections %}
+<h2 id="{{ section.object_type }}">{{ section.label }}</h2>
+<p class="help">{{ section.source }}</p>
+<table><thead><tr><th>Variable</th><th>Description</th><th>Sample value</th></tr></thead><tbody>
+{% for row in section.rows %}<tr><td><code>{{ row.path }}</code></td><td>{{ row.description }}</td>
+<td>{{ row.sample|default_if_none:""|truncatechars:80 }}</td></tr>{% endfor %}
+</tbody></table>
+{% endfor %}
+{% endblock %}"""
 
 
 class _ReadOnlyAdmin(admin.ModelAdmin):

@@ -17,7 +17,8 @@ Paths use dots for attributes and `[]` for "each item of a list". Charts are cha
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -81,6 +82,25 @@ def register_context_builder(object_type: str, builder: ContextBuilder, variable
 def unregister_context_builder(object_type: str) -> None:
     """Remove a registration (tests)."""
     _registry.pop(object_type, None)
+
+
+@contextmanager
+def context_builder_replaced(
+    object_type: str, builder: ContextBuilder | None, variables: Iterable[VariableInfo] = ()
+) -> Iterator[None]:
+    """Swap the builder for `object_type` (None: none at all) and put the previous one back afterwards (tests)."""
+    previous = _registry.get(object_type)
+    if builder is None:
+        _registry.pop(object_type, None)
+    else:
+        register_context_builder(object_type, builder, variables)
+    try:
+        yield
+    finally:
+        if previous is None:
+            _registry.pop(object_type, None)
+        else:
+            _registry[object_type] = previous
 
 
 def has_context_builder(object_type: str) -> bool:

@@ -7,12 +7,14 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html
 
 from integrations import models
 from integrations.connectwise.errors import ConnectWiseError
 from integrations.forms import ConnectionForm
 from integrations.services import connection_audit_permissions, connection_test, describe_error
+from integrations.sync import sync_request
 
 
 @admin.register(models.Connection)
@@ -21,7 +23,7 @@ class ConnectionAdmin(admin.ModelAdmin):
     list_display = ["name", "site", "company_id", "is_active", "is_default", "test_outcome", "last_tested_at"]
     list_filter = ["is_active", "region", "last_test_ok"]
     search_fields = ["name", "company_id"]
-    actions = ["test_selected"]
+    actions = ["test_selected", "sync_selected"]
     readonly_fields = [
         "secret_state",
         "codebase",
@@ -86,8 +88,41 @@ class ConnectionAdmin(admin.ModelAdmin):
                 self.admin_site.admin_view(self.permissions_view),
                 name="integrations_connection_permissions",
             ),
+            path(
+                "<int:pk>/sync/",
+                self.admin_site.admin_view(self.sync_view),
+                name="integrations_connection_sync",
+            ),
         ]
         return custom + super().get_urls()
+
+    def sync_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        """Sync now: queue a sync (or find the one running) and go to its run page."""
+        connection = get_object_or_404(models.Connection, pk=pk)
+        if not self.has_change_permission(request, connection) or request.method != "POST":
+            return HttpResponseRedirect(reverse("admin:integrations_connection_change", args=[pk]))
+        mode = models.SyncRun.Mode.FULL if request.POST.get("mode") == "full" else models.SyncRun.Mode.INCREMENTAL
+        run = self._request_sync(request, connection, mode)
+        return HttpResponseRedirect(reverse("admin:integrations_syncrun_change", args=[run.pk]))
+
+    @admin.action(description="Sync selected connections now", permissions=["change"])
+    def sync_selected(self, request: HttpRequest, queryset) -> None:
+        for connection in queryset:
+            self._request_sync(request, connection, models.SyncRun.Mode.INCREMENTAL)
+
+    def _request_sync(self, request: HttpRequest, connection: models.Connection, mode: str) -> models.SyncRun:
+        asked_at = timezone.now()
+        run = sync_request(connection=connection, mode=mode, requested_by=request.user.get_username())
+        if run.created_at >= asked_at:
+            self.message_user(request, f"{connection.name}: sync #{run.pk} queued.", messages.SUCCESS)
+        else:
+            started = run.started_at or run.created_at
+            self.message_user(
+                request,
+                f"{connection.name}: a sync is already running (started {started:%Y-%m-%d %H:%M} UTC): run #{run.pk}.",
+                messages.WARNING,
+            )
+        return run
 
     def test_view(self, request: HttpRequest, pk: int) -> HttpResponse:
         connection = get_object_or_404(models.Connection, pk=pk)
@@ -160,3 +195,5 @@ for _model in (
     models.CustomFieldDefinition,
 ):
     admin.site.register(_model, ReferenceAdmin)
+
+from integrations import cache_admin  # noqa: E402,F401  (cache tables, sync runs)

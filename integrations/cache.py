@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db import transaction
+from django.db import connections, router, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -31,8 +31,16 @@ class UpsertCounts:
         self.unchanged += other.unchanged
 
 
+def canonical_json(payload: dict) -> str:
+    """The payload as compact JSON with sorted keys: what is hashed and, on the fast path, what is stored."""
+    return json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
 def payload_hash(payload: dict) -> str:
-    canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    return _digest(canonical_json(payload))
+
+
+def _digest(canonical: str) -> str:
     return hashlib.sha1(canonical.encode("utf-8"), usedforsecurity=False).hexdigest()
 
 
@@ -67,52 +75,103 @@ def upsert_records(
             by_id[payload["id"]] = payload  # a page can repeat an id at a boundary: keep the last
     if not by_id:
         return UpsertCounts()
-    existing = dict(
-        model.objects.filter(connection=connection, psa_id__in=list(by_id))
-        .values_list("psa_id", "data_hash")
-        .iterator(chunk_size=2000)
-    )
-    deleted_ids = set(
-        model.objects.filter(connection=connection, psa_id__in=list(existing), is_deleted=True).values_list(
-            "psa_id", flat=True
+    # One read: the stored hash and deleted flag of every id on the page (unchanged rows are then left alone).
+    existing: dict[int, tuple[str, bool]] = {
+        psa_id: (digest, deleted)
+        for psa_id, digest, deleted in model.objects.filter(connection=connection, psa_id__in=list(by_id)).values_list(
+            "psa_id", "data_hash", "is_deleted"
         )
-    )
+    }
     counts = UpsertCounts()
-    rows = []
+    rows: list[tuple[int, dict, str, str]] = []  # psa_id, payload, canonical JSON, digest
     for psa_id, payload in by_id.items():
-        digest = payload_hash(payload)
-        if existing.get(psa_id) == digest and psa_id not in deleted_ids:
+        canonical = canonical_json(payload)
+        digest = _digest(canonical)
+        if existing.get(psa_id) == (digest, False):
             counts.unchanged += 1
             continue
         if psa_id in existing:
             counts.updated += 1
         else:
             counts.created += 1
-        rows.append(
-            model(
-                connection=connection,
-                psa_id=psa_id,
-                data=payload,
-                data_hash=digest,
-                psa_last_updated=psa_last_updated(payload),
-                synced_at=synced_at,
-                is_deleted=False,
-                **key_columns(payload),
+        rows.append((psa_id, payload, canonical, digest))
+    if rows:
+        db = router.db_for_write(model)
+        with transaction.atomic(using=db):
+            if connections[db].vendor in ("sqlite", "postgresql"):
+                _upsert_sql(model, connection, rows, key_columns, synced_at, db)
+            else:  # pragma: no cover - the portal runs on SQLite or PostgreSQL
+                _upsert_orm(model, connection, rows, key_columns, synced_at)
+    return counts
+
+
+def _upsert_orm(model, connection, rows, key_columns, synced_at) -> None:
+    objects = [
+        model(
+            connection=connection,
+            psa_id=psa_id,
+            data=payload,
+            data_hash=digest,
+            psa_last_updated=psa_last_updated(payload),
+            synced_at=synced_at,
+            is_deleted=False,
+            **key_columns(payload),
+        )
+        for psa_id, payload, _canonical, digest in rows
+    ]
+    update_fields = [
+        f.name for f in model._meta.concrete_fields if not f.primary_key and f.name not in {"connection", "psa_id"}
+    ]
+    model.objects.bulk_create(
+        objects, update_conflicts=True, unique_fields=["connection", "psa_id"], update_fields=update_fields
+    )
+
+
+def _upsert_sql(model, connection, rows, key_columns, synced_at, db: str) -> None:
+    """`INSERT … ON CONFLICT (connection, psa_id) DO UPDATE` with executemany (SQLite and PostgreSQL).
+
+    Same effect as bulk_create(update_conflicts=True), without the ORM's per-field SQL compilation, and the payload
+    is JSON-encoded once (the canonical text that was hashed is what gets stored).
+    """
+    db_connection = connections[db]
+    quote = db_connection.ops.quote_name
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    base = {"connection", "psa_id", "data", "data_hash", "psa_last_updated", "synced_at", "is_deleted"}
+    key_fields = [f for f in fields if f.name not in base]
+    by_name = {f.name: f for f in fields}
+    ordered = [by_name[name] for name in ("connection", "psa_id", "data", "data_hash", "psa_last_updated")]
+    ordered += [by_name["synced_at"], by_name["is_deleted"], *key_fields]
+    json_placeholder = "%s::jsonb" if db_connection.vendor == "postgresql" else "%s"
+    placeholders = ", ".join(json_placeholder if f.name == "data" else "%s" for f in ordered)
+    columns = ", ".join(quote(f.column) for f in ordered)
+    updates = ", ".join(
+        f"{quote(f.column)} = EXCLUDED.{quote(f.column)}" for f in ordered if f.name not in ("connection", "psa_id")
+    )
+    conflict = f"{quote(by_name['connection'].column)}, {quote(by_name['psa_id'].column)}"
+    sql = (
+        f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES ({placeholders}) "  # noqa: S608 - names only
+        f"ON CONFLICT ({conflict}) DO UPDATE SET {updates}"
+    )
+    prep_datetime = by_name["synced_at"].get_db_prep_save
+    synced = prep_datetime(synced_at, connection=db_connection)
+    key_preps = [(f.name, f.get_db_prep_save, f.get_default()) for f in key_fields]
+    params = []
+    for psa_id, payload, canonical, digest in rows:
+        values = key_columns(payload)
+        params.append(
+            (
+                connection.pk,
+                psa_id,
+                canonical,
+                digest,
+                prep_datetime(psa_last_updated(payload), connection=db_connection),
+                synced,
+                False,
+                *[prep(values.get(name, default), connection=db_connection) for name, prep, default in key_preps],
             )
         )
-    if rows:
-        update_fields = [
-            f.name for f in model._meta.concrete_fields if not f.primary_key and f.name not in {"connection", "psa_id"}
-        ]
-        with transaction.atomic():
-            model.objects.bulk_create(
-                rows,
-                update_conflicts=True,
-                unique_fields=["connection", "psa_id"],
-                update_fields=update_fields,
-                batch_size=500,
-            )
-    return counts
+    with db_connection.cursor() as cursor:
+        cursor.executemany(sql, params)
 
 
 def ref_name(payload: dict, key: str) -> str:

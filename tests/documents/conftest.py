@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from documents.contexts import VariableInfo, register_context_builder, unregister_context_builder
+from documents.contexts import VariableInfo, context_builder_replaced
 
 PROJECTS = {
     12: {"id": 12, "name": "Network refresh", "budget": 12500.5, "manager": "Dana", "due": "2025-03-31"},
@@ -51,10 +51,16 @@ def media_root(settings, tmp_path):
 
 
 @pytest.fixture
+def no_project_builder():
+    """As on a portal where nothing can build project data (the real builder is put back afterwards)."""
+    with context_builder_replaced("project", None):
+        yield
+
+
+@pytest.fixture
 def project_builder():
-    register_context_builder("project", build_dummy_project_context, PROJECT_VARIABLES)
-    yield build_dummy_project_context
-    unregister_context_builder("project")
+    with context_builder_replaced("project", build_dummy_project_context, PROJECT_VARIABLES):
+        yield build_dummy_project_context
 
 
 @pytest.fixture

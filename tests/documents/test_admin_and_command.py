@@ -171,7 +171,7 @@ def test_command_batch_writes_a_zip(tmp_path, project_builder, in_process_render
         (["--template", "sow", "--ids", "12"], "no data source is registered"),
     ],
 )
-def test_command_errors_are_clear(tmp_path, arguments, message):
+def test_command_errors_are_clear(tmp_path, arguments, message, no_project_builder):
     document_template_create(
         name="SOW", slug="sow", object_type="project", fmt="docx", user=None, docx_bytes=docx_bytes("{{ user.name }}")
     )

@@ -142,7 +142,7 @@ def test_render_failure_is_recorded_with_the_readable_message(user, project_buil
     assert not document.file
 
 
-def test_missing_context_builder_is_recorded_as_failed(user, in_process_rendering):
+def test_missing_context_builder_is_recorded_as_failed(user, in_process_rendering, no_project_builder):
     template = make_docx_template(user, "{{ user.name }}")
 
     with pytest.raises(ContextBuildError, match="no data source is registered for project records"):
@@ -159,15 +159,14 @@ def test_wrong_format_is_refused(user, project_builder):
 
 
 def test_builders_must_return_plain_data(user, in_process_rendering):
-    from documents.contexts import register_context_builder, unregister_context_builder
+    from documents.contexts import context_builder_replaced
 
-    register_context_builder("project", lambda **kwargs: {"project": user}, [])
     template = make_docx_template(user, "{{ project }}")
-    try:
-        with pytest.raises(ContextBuildError, match=r"put a User at context.project"):
-            document_generate(template=template, record_ids=[12], fmt="docx", user=user)
-    finally:
-        unregister_context_builder("project")
+    with (
+        context_builder_replaced("project", lambda **kwargs: {"project": user}),
+        pytest.raises(ContextBuildError, match=r"put a User at context.project"),
+    ):
+        document_generate(template=template, record_ids=[12], fmt="docx", user=user)
 
 
 def test_batch_zips_one_document_per_record_and_counts_progress(

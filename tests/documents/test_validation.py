@@ -52,7 +52,7 @@ def test_unknown_variable_is_a_warning_with_a_suggestion(project_builder):
     ]
 
 
-def test_without_a_registered_builder_only_common_variables_are_checked():
+def test_without_a_registered_builder_only_common_variables_are_checked(no_project_builder):
     result = validate(docx_bytes("{{ user.name }} {{ project.name }}"))
 
     assert result.warnings[0].startswith("No data source is registered for project records yet")
