@@ -8,7 +8,7 @@ A chart spec is plain data a context builder can put under `charts`:
 from __future__ import annotations
 
 import io
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from documents.errors import TemplateRenderError
@@ -87,3 +87,28 @@ def chart_from_spec(spec: Mapping[str, Any], *, fmt: str) -> bytes:
         raise TemplateRenderError("Each entry under `charts` must be a chart spec: {kind, title, data}.")
     draw = chart_png if fmt == "png" else chart_svg
     return draw(str(spec.get("kind", "bar")), spec.get("data") or {}, str(spec.get("title", "")))
+
+
+def charts_to_draw(charts: Mapping[str, Any], template_paths: Iterable[str] = ()) -> dict[str, Any]:
+    """The chart specs the template uses (`charts.<name>` in its discovered paths); all when that is unknown.
+
+    Drawing a chart costs real time, so charts the template never shows are skipped. When the paths are unknown,
+    or the template reads `charts` as a whole (`charts[name]`, `charts.items()`...), every chart is drawn.
+    """
+    if not isinstance(charts, Mapping):
+        raise TemplateRenderError("`charts` in the document data must map names to chart specs.")
+    charts = dict(charts)
+    paths = list(template_paths or ())
+    if not paths:
+        return charts
+    names: set[str] = set()
+    for path in paths:
+        root, dot, rest = path.partition(".")
+        if root.split("[")[0] != "charts":
+            continue
+        if root != "charts" or not dot:
+            return charts  # `charts` or `charts[...]`: used as a whole
+        names.add(rest.split(".")[0].split("[")[0])
+    if not names <= charts.keys():
+        return charts  # e.g. `charts.items()`: not a chart name, so the template may use any of them
+    return {name: spec for name, spec in charts.items() if name in names}

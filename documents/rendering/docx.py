@@ -8,7 +8,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from documents.errors import TemplateRenderError
-from documents.rendering.charts import chart_from_spec
+from documents.rendering.charts import chart_from_spec, charts_to_draw
 from documents.rendering.sandbox import SandboxLimits, make_environment, render_error_message
 
 CHART_WIDTH_MM = 160
@@ -39,8 +39,9 @@ def render_docx(
     except (zipfile.BadZipFile, KeyError, ValueError) as exc:
         raise TemplateRenderError(f"The stored template is not a readable .docx file ({exc}).") from exc
 
+    template_paths = tuple(template_paths or ())
     data = dict(context)
-    charts = data.get("charts") or {}
+    charts = charts_to_draw(data.get("charts") or {}, template_paths)
     data["charts"] = {
         name: InlineImage(template, io.BytesIO(chart_from_spec(spec, fmt="png")), width=Mm(CHART_WIDTH_MM))
         for name, spec in charts.items()

@@ -12,7 +12,7 @@ from typing import Any
 from markupsafe import Markup
 
 from documents.errors import TemplateRenderError
-from documents.rendering.charts import chart_from_spec
+from documents.rendering.charts import chart_from_spec, charts_to_draw
 from documents.rendering.sandbox import SandboxLimits, make_environment, render_error_message
 
 logger = logging.getLogger(__name__)
@@ -98,13 +98,14 @@ def render_pdf(
     """
     from weasyprint import CSS, HTML
 
+    template_paths = tuple(template_paths or ())
     data = dict(context)
     data["charts"] = {
         name: Markup('<img class="chart" alt="{}" src="{}">').format(
             str(spec.get("title", name)) if isinstance(spec, Mapping) else name,
             data_uri(chart_from_spec(spec, fmt="svg"), "image/svg+xml"),
         )
-        for name, spec in (data.get("charts") or {}).items()
+        for name, spec in charts_to_draw(data.get("charts") or {}, template_paths).items()
     }
     data["images"] = {
         name: Markup('<img class="image {}" alt="{}" src="{}">').format(
