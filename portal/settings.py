@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
@@ -23,7 +24,8 @@ if not SECRET_KEY or not FIELD_ENCRYPTION_KEY:
             f"{' and '.join(missing)} not set. Put them in the environment or in .env "
             "(`make demo` writes a .env with fresh keys; `python -m portal.bootstrap_env` does only that)."
         )
-    SECRET_KEY = "insecure-debug-only-secret-key"  # noqa: S105  (DEBUG only: never reached with DEBUG off)
+    # DEBUG only (never reached with DEBUG off): a throwaway key, so sessions end when the process restarts.
+    SECRET_KEY = secrets.token_urlsafe(50)
 
 ALLOWED_HOSTS = config.list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = config.url_list("CSRF_TRUSTED_ORIGINS", [])

@@ -96,3 +96,9 @@ def test_sqlite_default_runs_in_wal_mode(db):
     with db_connection.cursor() as cursor:
         cursor.execute("PRAGMA busy_timeout")
         assert cursor.fetchone()[0] >= 30000
+
+
+def test_debug_mode_starts_without_a_secret_key_but_never_without_the_encryption_key(tmp_path):
+    assert start_portal(tmp_path, DEBUG="true", FIELD_ENCRYPTION_KEY=Fernet.generate_key().decode()).returncode == 0
+    result = start_portal(tmp_path, DEBUG="true", SECRET_KEY="x" * 50)
+    assert result.returncode != 0 and "FIELD_ENCRYPTION_KEY not set" in result.stderr
