@@ -8,6 +8,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from integrations import cache_models as m
+from integrations import models as ref
 from integrations.cache import parse_psa_datetime, ref_id, ref_name
 from integrations.models import CachedRecord
 
@@ -460,6 +461,77 @@ OBJECT_TYPES: tuple[ObjectType, ...] = (
 )
 
 BY_KEY: dict[str, ObjectType] = {t.key: t for t in OBJECT_TYPES}
+
+
+def _board_child(key: str, label: str, endpoint: str, model: type[CachedRecord], **extra: KeyColumns) -> ObjectType:
+    """A list under a board; its `board_psa_id` is set from the board it was fetched for."""
+    return ObjectType(
+        key,
+        label,
+        endpoint,
+        model,
+        lambda p: {"name": _s(p, "name"), **{name: column(p) for name, column in extra.items()}},
+        parent=endpoint.split("/{parent_id}")[0].strip("/").replace("/", "_"),
+        parent_column="board_psa_id",
+    )
+
+
+# Reference data pulled by Test Connection (small setup tables; not part of a record sync).
+REFERENCE_TYPES: tuple[ObjectType, ...] = (
+    ObjectType(
+        "service_boards",
+        "service boards",
+        "/service/boards",
+        ref.ServiceBoard,
+        lambda p: {"name": _s(p, "name"), "inactive": _flag(p, "inactiveFlag")},
+    ),
+    _board_child(
+        "board_statuses",
+        "board statuses",
+        "/service/boards/{parent_id}/statuses",
+        ref.BoardStatus,
+        closed=lambda p: _flag(p, "closedStatus"),
+        inactive=lambda p: _flag(p, "inactive"),
+    ),
+    _board_child("board_types", "board types", "/service/boards/{parent_id}/types", ref.BoardType),
+    _board_child("board_subtypes", "board subtypes", "/service/boards/{parent_id}/subtypes", ref.BoardSubType),
+    _board_child("board_items", "board items", "/service/boards/{parent_id}/items", ref.BoardItem),
+    ObjectType(
+        "priorities",
+        "priorities",
+        "/service/priorities",
+        ref.Priority,
+        lambda p: {"name": _s(p, "name"), "sort": _int(p.get("sort"))},
+    ),
+    ObjectType(
+        "project_boards", "project boards", "/project/boards", ref.ProjectBoard, lambda p: {"name": _s(p, "name")}
+    ),
+    _board_child(
+        "project_statuses",
+        "project statuses",
+        "/project/boards/{parent_id}/statuses",
+        ref.ProjectBoardStatus,
+        closed=lambda p: _flag(p, "closedFlag"),
+    ),
+    ObjectType(
+        "configuration_types",
+        "configuration types",
+        "/company/configurations/types",
+        ref.ConfigurationType,
+        lambda p: {"name": _s(p, "name"), "inactive": _flag(p, "inactiveFlag")},
+    ),
+    ObjectType(
+        "custom_fields",
+        "custom fields",
+        "/system/userDefinedFields",
+        ref.CustomFieldDefinition,
+        lambda p: {
+            "caption": _s(p, "caption"),
+            "screen_id": _s(p, "screenId", 100),
+            "field_type": _s(p, "fieldTypeIdentifier", 50),
+        },
+    ),
+)
 
 
 def children_of(key: str) -> list[ObjectType]:

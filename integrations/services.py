@@ -3,31 +3,18 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from integrations.cache import ref_id, upsert_records
+from integrations.cache import upsert_records
 from integrations.connectwise.client import ConnectWiseClient, Credentials
 from integrations.connectwise.errors import ConnectWiseError, PermissionDenied
 from integrations.connectwise.permissions import PermissionCheckResult, audit_permissions
-from integrations.models import (
-    BoardItem,
-    BoardStatus,
-    BoardSubType,
-    BoardType,
-    CachedRecord,
-    ConfigurationType,
-    Connection,
-    CustomFieldDefinition,
-    Priority,
-    ProjectBoard,
-    ProjectBoardStatus,
-    ServiceBoard,
-)
+from integrations.models import Connection
+from integrations.object_types import REFERENCE_TYPES
 
 logger = logging.getLogger(__name__)
 
@@ -94,137 +81,34 @@ class ConnectionTestResult:
     warnings: list[str] = field(default_factory=list)
 
 
-@dataclass(frozen=True)
-class ReferenceType:
-    """A reference-data endpoint Test Connection pulls into a cache table."""
-
-    label: str
-    model: type[CachedRecord]
-    endpoint: str
-    key_columns: Callable[[dict], dict]
-    parent: str | None = None  # label of the parent type whose ids fill "{parent_id}" in endpoint
-
-
-def _name(payload: dict) -> str:
-    return str(payload.get("name") or payload.get("description") or "")[:255]
-
-
-REFERENCE_TYPES: tuple[ReferenceType, ...] = (
-    ReferenceType(
-        "service boards",
-        ServiceBoard,
-        "/service/boards",
-        lambda p: {"name": _name(p), "inactive": bool(p.get("inactiveFlag"))},
-    ),
-    ReferenceType(
-        "board statuses",
-        BoardStatus,
-        "/service/boards/{parent_id}/statuses",
-        lambda p: {
-            "board_psa_id": ref_id(p, "board") or 0,
-            "name": _name(p),
-            "closed": bool(p.get("closedStatus")),
-            "inactive": bool(p.get("inactive")),
-        },
-        parent="service boards",
-    ),
-    ReferenceType(
-        "board types",
-        BoardType,
-        "/service/boards/{parent_id}/types",
-        lambda p: {"board_psa_id": ref_id(p, "board") or 0, "name": _name(p)},
-        parent="service boards",
-    ),
-    ReferenceType(
-        "board subtypes",
-        BoardSubType,
-        "/service/boards/{parent_id}/subtypes",
-        lambda p: {"board_psa_id": ref_id(p, "board") or 0, "name": _name(p)},
-        parent="service boards",
-    ),
-    ReferenceType(
-        "board items",
-        BoardItem,
-        "/service/boards/{parent_id}/items",
-        lambda p: {"board_psa_id": ref_id(p, "board") or 0, "name": _name(p)},
-        parent="service boards",
-    ),
-    ReferenceType("priorities", Priority, "/service/priorities", lambda p: {"name": _name(p), "sort": p.get("sort")}),
-    ReferenceType("project boards", ProjectBoard, "/project/boards", lambda p: {"name": _name(p)}),
-    ReferenceType(
-        "project statuses",
-        ProjectBoardStatus,
-        "/project/boards/{parent_id}/statuses",
-        lambda p: {
-            "board_psa_id": ref_id(p, "board") or 0,
-            "name": _name(p),
-            "closed": bool(p.get("closedFlag")),
-        },
-        parent="project boards",
-    ),
-    ReferenceType(
-        "configuration types",
-        ConfigurationType,
-        "/company/configurations/types",
-        lambda p: {"name": _name(p), "inactive": bool(p.get("inactiveFlag"))},
-    ),
-    ReferenceType(
-        "custom fields",
-        CustomFieldDefinition,
-        "/system/userDefinedFields",
-        lambda p: {
-            "caption": str(p.get("caption") or "")[:255],
-            "screen_id": str(p.get("screenId") or "")[:100],
-            "field_type": str(p.get("fieldTypeIdentifier") or "")[:50],
-        },
-    ),
-)
-
-
-def _with_parent(parent_id: int, key_columns: Callable[[dict], dict]) -> Callable[[dict], dict]:
-    def columns(payload: dict) -> dict:
-        values = key_columns(payload)
-        values["board_psa_id"] = parent_id  # child payloads do not always carry their board reference
-        return values
-
-    return columns
-
-
 def pull_reference_data(connection: Connection, client: ConnectWiseClient) -> tuple[dict[str, int], list[str]]:
-    """Fetch every reference type into its cache table; a type we lack permission for is a warning, not a failure."""
+    """Fetch every reference type into its cache table; a type we lack permission for is a warning, not a failure.
+
+    Rows no longer returned are marked deleted (per parent for board children), never dropped.
+    """
     counts: dict[str, int] = {}
     warnings: list[str] = []
     parent_ids: dict[str, list[int]] = {}
     now = timezone.now()
     for ref in REFERENCE_TYPES:
+        parents: list[int | None] = list(parent_ids.get(ref.parent, [])) if ref.is_child else [None]
+        total = 0
         try:
-            if ref.parent is None:
-                payloads = list(client.iter_records(ref.endpoint, page_size=1000))
+            for parent_id in parents:
+                payloads = list(client.iter_records(ref.endpoint_for(parent_id), page_size=1000))
                 seen = {p["id"] for p in payloads if isinstance(p.get("id"), int)}
-                with transaction.atomic():
-                    upsert_records(
-                        model=ref.model, connection=connection, payloads=payloads, key_columns=ref.key_columns
-                    )
-                    ref.model.objects.filter(connection=connection, is_deleted=False).exclude(psa_id__in=seen).update(
-                        is_deleted=True, synced_at=now
-                    )
-                parent_ids[ref.label] = sorted(seen)
-                counts[ref.label] = len(seen)
-                continue
-            total = 0
-            for parent_id in parent_ids.get(ref.parent, []):
-                payloads = list(client.iter_records(ref.endpoint.format(parent_id=parent_id), page_size=1000))
-                seen = {p["id"] for p in payloads if isinstance(p.get("id"), int)}
+                scope = {ref.parent_column: parent_id} if ref.is_child else {}
                 with transaction.atomic():
                     upsert_records(
                         model=ref.model,
                         connection=connection,
                         payloads=payloads,
-                        key_columns=_with_parent(parent_id, ref.key_columns),
+                        key_columns=lambda p, scope=scope, ref=ref: {**ref.key_columns(p), **scope},
                     )
-                    ref.model.objects.filter(connection=connection, board_psa_id=parent_id, is_deleted=False).exclude(
+                    ref.model.objects.filter(connection=connection, is_deleted=False, **scope).exclude(
                         psa_id__in=seen
                     ).update(is_deleted=True, synced_at=now)
+                parent_ids[ref.key] = parent_ids.get(ref.key, []) + sorted(seen)
                 total += len(seen)
             counts[ref.label] = total
         except PermissionDenied as exc:
