@@ -16,6 +16,9 @@ def main() -> int:
         module = importlib.import_module(f"bench.{name}")
         if module.main():
             failed.append(name)
+    from bench.report import write_report
+
+    print(f"Results written to {write_report()}")
     if failed:
         print(f"Failed: {', '.join(failed)}", file=sys.stderr)
     return 1 if failed else 0

@@ -18,7 +18,9 @@ from documents.models import (
     DocumentFormat,
     DocumentTemplate,
     DocumentTemplateVersion,
+    DraftingProvider,
     GeneratedDocument,
+    KnowledgebaseSnippet,
 )
 from documents.services import document_template_validate, document_template_version_create
 
@@ -28,7 +30,7 @@ class DocumentTemplateForm(forms.ModelForm):
 
     upload = forms.FileField(
         required=False,
-        label="Word template (.docx)",
+        label="Word (.docx) or PowerPoint (.pptx) template",
         help_text="Uploading a file creates a new version; earlier versions are kept.",
     )
     html_body = forms.CharField(
@@ -69,11 +71,11 @@ class DocumentTemplateForm(forms.ModelForm):
         fmt = cleaned.get("format") or self.instance.format
         object_type = cleaned.get("object_type") or self.instance.object_type
         current = self.instance.current_version if self.instance.pk else None
-        if fmt == DocumentFormat.DOCX:
+        if fmt in (DocumentFormat.DOCX, DocumentFormat.PPTX):
             upload = cleaned.get("upload")
             if upload is None:
                 if current is None:
-                    self.add_error("upload", "Upload the Word template (.docx).")
+                    self.add_error("upload", f"Upload the {DocumentFormat(fmt).label} template.")
                 return cleaned
             max_bytes = conf.get("DOCUMENTS_MAX_UPLOAD_BYTES")
             if upload.size > max_bytes:
@@ -160,7 +162,7 @@ class DocumentTemplateAdmin(admin.ModelAdmin):
         return [
             (None, {"fields": ["name", "slug", "kind", "object_type", "format", "description"]}),
             ("Options", {"fields": ["is_active", "include_internal_notes"]}),
-            ("Word template", {"fields": ["upload"]}),
+            ("Word or PowerPoint template", {"fields": ["upload"]}),
             ("PDF template", {"fields": ["html_body", "css"]}),
             ("Version", {"fields": ["current_version", "created_at", "updated_at"]}),
         ]
@@ -236,3 +238,82 @@ class DocumentBatchAdmin(_ReadOnlyAdmin):
     list_filter = ["status", "format", "template"]
     list_select_related = ["template", "created_by"]
     date_hierarchy = "created_at"
+
+
+@admin.register(KnowledgebaseSnippet)
+class KnowledgebaseSnippetAdmin(admin.ModelAdmin):
+    """Standard texts templates use as `kb.<slug>` and the generator offers for its inputs."""
+
+    list_display = ["name", "slug", "template_variable", "body_format", "tags", "is_active", "updated_at"]
+    list_filter = ["is_active", "body_format"]
+    search_fields = ["name", "slug", "tags", "body"]
+    prepopulated_fields = {"slug": ["name"]}
+
+    @admin.display(description="in templates")
+    def template_variable(self, snippet: KnowledgebaseSnippet) -> str:
+        return f"{{{{ kb.{snippet.variable_name} }}}}"
+
+
+class DraftingProviderForm(forms.ModelForm):
+    """The API key is write-only: shown empty, kept when left empty, replaced when typed."""
+
+    api_key = forms.CharField(
+        label="API key",
+        required=False,
+        widget=forms.PasswordInput(render_value=False),
+        help_text="Stored encrypted. Leave empty to keep the current key.",
+    )
+    clear_api_key = forms.BooleanField(required=False, label="Remove the stored API key")
+    endpoint_url = forms.URLField(
+        label="Chat completions URL",
+        required=False,
+        assume_scheme="https",
+        max_length=500,
+        help_text=DraftingProvider._meta.get_field("endpoint_url").help_text,
+    )
+
+    class Meta:
+        model = DraftingProvider
+        fields = ["enabled", "endpoint_url", "model", "api_key", "timeout"]
+
+    def clean_endpoint_url(self) -> str:
+        from documents.drafting import DraftingError, check_endpoint_url
+
+        url = self.cleaned_data.get("endpoint_url") or ""
+        if url:
+            try:
+                check_endpoint_url(url)
+            except DraftingError as exc:
+                raise forms.ValidationError(exc.message) from exc
+        return url
+
+    def clean_timeout(self) -> int:
+        timeout = self.cleaned_data["timeout"]
+        if not 1 <= timeout <= 300:
+            raise forms.ValidationError("Use a timeout between 1 and 300 seconds.")
+        return timeout
+
+    def save(self, commit: bool = True) -> DraftingProvider:
+        provider = super().save(commit=False)
+        if self.cleaned_data.get("clear_api_key"):
+            provider.api_key = ""
+        elif not self.cleaned_data.get("api_key") and self.instance.pk:
+            provider.api_key = DraftingProvider.objects.get(pk=self.instance.pk).api_key
+        if commit:
+            provider.save()
+        return provider
+
+
+@admin.register(DraftingProvider)
+class DraftingProviderAdmin(admin.ModelAdmin):
+    """One row: the OpenAI-compatible provider that drafts inputs; the generator hides drafting while it is off."""
+
+    form = DraftingProviderForm
+    list_display = ["__str__", "enabled", "endpoint_url", "model", "has_api_key", "timeout", "updated_at"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return super().has_add_permission(request) and not DraftingProvider.objects.exists()
+
+    @admin.display(boolean=True, description="API key set")
+    def has_api_key(self, provider: DraftingProvider) -> bool:
+        return bool(provider.api_key)

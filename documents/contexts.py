@@ -68,6 +68,9 @@ COMMON_VARIABLES = (
     VariableInfo("my_company.website", "Our company's website (not configured yet: empty)", ""),
     VariableInfo("images.logo", "The portal logo, when DOCUMENTS_LOGO_STATIC_PATH is set", None),
     VariableInfo("inputs", "Values the person types in when generating (inputs.<name>)", None),
+    VariableInfo(
+        "kb.<slug>", "A knowledgebase snippet's text ('-' in the slug read as '_'), e.g. kb.standard_terms", ""
+    ),
 )
 FREE_VARIABLE_ROOT = "inputs"
 
@@ -115,6 +118,8 @@ def variable_reference(object_type: str) -> list[VariableInfo]:
 
 def common_context(user: Any) -> dict[str, Any]:
     """Data every document gets whatever its object type."""
+    from documents.knowledgebase import knowledgebase_context  # models import contexts' neighbours: import late
+
     name = ""
     email = ""
     if user is not None and getattr(user, "is_authenticated", False):
@@ -124,6 +129,7 @@ def common_context(user: Any) -> dict[str, Any]:
         "generated_at": timezone.now().isoformat(),
         "user": {"name": name, "email": email},
         "my_company": {"name": "", "address": "", "phone": "", "email": "", "website": ""},
+        "kb": knowledgebase_context(),
     }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django import forms
@@ -11,6 +12,8 @@ from documents.models import DocumentFormat, DocumentTemplate, ObjectType
 
 MAX_RECORDS = 500
 FREE_VARIABLE_PREFIX = "input_"
+SNIPPET_PREFIX = "snippet_"
+MAX_PROMPT_CHARS = 4_000
 
 
 class TemplateSearchForm(forms.Form):
@@ -51,9 +54,26 @@ class GenerateForm(forms.Form):
         required=False,
     )
 
-    def __init__(self, *args: Any, free_variables: list[str], record_count: int, object_type: str, **kwargs: Any):
+    ai_prompt = forms.CharField(
+        required=False,
+        max_length=MAX_PROMPT_CHARS,
+        label="What should the draft say?",
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    ai_draft = forms.CharField(required=False, widget=forms.HiddenInput)  # the draft (JSON) the inputs started from
+
+    def __init__(
+        self,
+        *args: Any,
+        free_variables: list[str],
+        record_count: int,
+        object_type: str,
+        snippets: list[tuple[str, str]] = (),
+        **kwargs: Any,
+    ):
         super().__init__(*args, **kwargs)
         self.free_variables = free_variables
+        self.has_snippets = bool(snippets)
         if record_count <= 1:
             del self.fields["mode"]
         label = OBJECT_TYPE_LABELS.get(object_type, object_type)
@@ -66,6 +86,12 @@ class GenerateForm(forms.Form):
                 widget=widget,
                 help_text=f"inputs.{name} — not provided by the {label} data.",
             )
+            if snippets:
+                self.fields[f"{SNIPPET_PREFIX}{name}"] = forms.ChoiceField(
+                    label=f"Snippet for {name.replace('_', ' ')}",
+                    required=False,
+                    choices=[("", "— from a snippet —"), *snippets],
+                )
 
     def clean_records(self) -> list[int]:
         ids = parse_record_ids([self.cleaned_data["records"]])
@@ -80,6 +106,30 @@ class GenerateForm(forms.Form):
 
     def free_variable_fields(self) -> list[forms.BoundField]:
         return [self[f"{FREE_VARIABLE_PREFIX}{name}"] for name in self.free_variables]
+
+    def free_variable_rows(self) -> list[tuple[forms.BoundField, forms.BoundField | None]]:
+        """(input, snippet select or None) per free variable."""
+        return [
+            (self[f"{FREE_VARIABLE_PREFIX}{name}"], self[f"{SNIPPET_PREFIX}{name}"] if self.has_snippets else None)
+            for name in self.free_variables
+        ]
+
+    def chosen_snippets(self) -> dict[str, str]:
+        """free variable → slug of the snippet picked for it (from the raw data: works before validation)."""
+        if not self.has_snippets:
+            return {}
+        chosen = {name: str(self.data.get(f"{SNIPPET_PREFIX}{name}") or "") for name in self.free_variables}
+        return {name: slug for name, slug in chosen.items() if slug}
+
+    def clean_ai_draft(self) -> dict[str, Any] | None:
+        raw = self.cleaned_data.get("ai_draft") or ""
+        if not raw:
+            return None
+        try:
+            draft = json.loads(raw)
+        except ValueError:
+            return None  # a damaged hidden field only loses the provenance, never the inputs
+        return draft if isinstance(draft, dict) else None
 
 
 def _looks_long(name: str) -> bool:

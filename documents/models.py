@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 
 from documents import conf
+from integrations.fields import SecretField
 
 
 class ObjectType(models.TextChoices):
@@ -21,10 +22,11 @@ class ObjectType(models.TextChoices):
 
 
 class DocumentFormat(models.TextChoices):
-    """Output formats: Word templates produce .docx, HTML/CSS templates produce PDF."""
+    """Output formats: Word templates produce .docx, HTML/CSS templates PDF, PowerPoint templates .pptx."""
 
     DOCX = "docx", "Word (.docx)"
     PDF = "pdf", "PDF"
+    PPTX = "pptx", "PowerPoint (.pptx)"
 
 
 class GenerationStatus(models.TextChoices):
@@ -90,6 +92,7 @@ class DocumentTemplateVersion(models.Model):
 
     template = models.ForeignKey(DocumentTemplate, on_delete=models.CASCADE, related_name="versions")
     number = models.PositiveIntegerField()
+    # The Office package of Word and PowerPoint templates (.docx or .pptx, by the template's format).
     docx_file = models.FileField(upload_to=_template_upload_to, blank=True, max_length=300)
     html_body = models.TextField(blank=True)
     css = models.TextField(blank=True)
@@ -116,6 +119,7 @@ class DocumentBatch(models.Model):
     record_ids = models.JSONField(default=list)
     format = models.CharField(max_length=10, choices=DocumentFormat.choices)
     free_variables = models.JSONField(default=dict, blank=True)
+    ai_draft = models.JSONField(null=True, blank=True, help_text="The AI draft the inputs started from, if any.")
     status = models.CharField(max_length=20, choices=GenerationStatus.choices, default=GenerationStatus.PENDING)
     total = models.PositiveIntegerField(default=0)
     done = models.PositiveIntegerField(default=0)
@@ -150,6 +154,9 @@ class GeneratedDocument(models.Model):
     error_message = models.TextField(blank=True)
     batch = models.ForeignKey(DocumentBatch, null=True, blank=True, on_delete=models.SET_NULL, related_name="documents")
     free_variables = models.JSONField(default=dict, blank=True, help_text="Values the person filled in.")
+    ai_draft = models.JSONField(
+        null=True, blank=True, help_text="The AI draft the inputs started from: prompt, model, fields sent, values."
+    )
     render_ms = models.PositiveIntegerField(null=True, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -160,3 +167,55 @@ class GeneratedDocument(models.Model):
 
     def __str__(self) -> str:
         return f"{self.template} for {self.object_type} {', '.join(map(str, self.record_ids))}"
+
+
+class KnowledgebaseSnippet(models.Model):
+    """A named piece of standard text (terms, boilerplate) templates use as `kb.<slug>` ('-' read as '_')."""
+
+    class BodyFormat(models.TextChoices):
+        PLAIN = "plain", "Plain text"
+        MARKDOWN = "markdown", "Markdown"
+
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=100, unique=True, help_text="Templates use it as kb.<slug>; '-' becomes '_'.")
+    body = models.TextField(help_text="The text templates get (Markdown is kept as written).")
+    body_format = models.CharField(max_length=10, choices=BodyFormat.choices, default=BodyFormat.PLAIN)
+    tags = models.CharField(max_length=300, blank=True, help_text="Comma-separated, for finding snippets.")
+    is_active = models.BooleanField(default=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def variable_name(self) -> str:
+        return self.slug.replace("-", "_")
+
+
+class DraftingProvider(models.Model):
+    """The optional AI provider (one row) that drafts a template's free inputs; off until configured here."""
+
+    enabled = models.BooleanField(default=False)
+    endpoint_url = models.URLField(
+        "chat completions URL",
+        max_length=500,
+        blank=True,
+        help_text="OpenAI-compatible, e.g. https://api.openai.com/v1/chat/completions (https; http only on localhost).",
+    )
+    model = models.CharField(max_length=200, blank=True, help_text="Model name sent with each request.")
+    api_key = SecretField("API key", max_length=500, blank=True)
+    timeout = models.PositiveIntegerField("timeout (seconds)", default=30)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "AI drafting provider"
+
+    def __str__(self) -> str:
+        return f"{self.model or 'AI provider'} ({'on' if self.enabled else 'off'})"
+
+    @property
+    def is_usable(self) -> bool:
+        return bool(self.enabled and self.endpoint_url and self.model)

@@ -34,12 +34,20 @@ from documents.models import (
 )
 from documents.rendering.isolation import RenderOutput, run_job_in_process, run_job_isolated
 from documents.rendering.sandbox import SandboxLimits
-from documents.validation import ValidationResult, validate_docx_template, validate_html_template
+from documents.validation import (
+    ValidationResult,
+    validate_docx_template,
+    validate_html_template,
+    validate_pptx_template,
+)
 
 logger = logging.getLogger(__name__)
 
 _STATIC_REFERENCE = re.compile(r"""(?:^|["'(\s=])/static/([A-Za-z0-9_./-]+)""")
 MAX_FREE_VARIABLE_CHARS = 10_000
+# Formats whose template is an Office package stored in `DocumentTemplateVersion.docx_file` (`docx_bytes` in the
+# services' arguments holds the .docx or .pptx bytes).
+OFFICE_FORMATS = (DocumentFormat.DOCX, DocumentFormat.PPTX)
 
 
 # --- templates and versions ---------------------------------------------------------------------------------
@@ -61,9 +69,15 @@ def document_template_validate(
         return validate_docx_template(
             data=docx_bytes, filename=docx_filename or "template.docx", object_type=object_type
         )
+    if fmt == DocumentFormat.PPTX:
+        if not docx_bytes:
+            raise TemplateValidationError("Upload the PowerPoint template (.pptx).")
+        return validate_pptx_template(
+            data=docx_bytes, filename=docx_filename or "template.pptx", object_type=object_type
+        )
     if fmt == DocumentFormat.PDF:
         return validate_html_template(html_body=html_body, css=css, object_type=object_type)
-    raise TemplateValidationError(f"Unknown document format {fmt!r}; use docx or pdf.")
+    raise TemplateValidationError(f"Unknown document format {fmt!r}; use docx, pptx or pdf.")
 
 
 def document_template_create(
@@ -155,8 +169,9 @@ def document_template_version_create(
             warnings=result.warnings,
             created_by=user if getattr(user, "pk", None) else None,
         )
-        if template.format == DocumentFormat.DOCX:
-            filename = get_valid_filename(PurePosixPath(docx_filename or f"{template.slug}.docx").name)
+        if template.format in OFFICE_FORMATS:
+            default_name = f"{template.slug}.{template.format}"
+            filename = get_valid_filename(PurePosixPath(docx_filename or default_name).name)
             version.docx_file.save(filename, ContentFile(docx_bytes), save=False)
         else:
             version.html_body = html_body
@@ -223,9 +238,9 @@ def template_version_render(
         ),
         "max_document_bytes": conf.get("DOCUMENTS_MAX_DOCUMENT_BYTES"),
     }
-    if version.template.format == DocumentFormat.DOCX:
+    if version.template.format in OFFICE_FORMATS:
         with version.docx_file.open("rb") as handle:
-            job.update(kind="docx", template_bytes=handle.read())
+            job.update(kind=version.template.format, template_bytes=handle.read())
     else:
         job.update(
             kind="pdf",
@@ -291,6 +306,7 @@ def document_generate(
     user: Any,
     free_variables: dict[str, Any] | None = None,
     batch: DocumentBatch | None = None,
+    ai_draft: dict[str, Any] | None = None,
 ) -> GeneratedDocument:
     """Generate one document from the template's current version for `record_ids` and store it.
 
@@ -309,6 +325,7 @@ def document_generate(
         status=GenerationStatus.RUNNING,
         batch=batch,
         free_variables=free_variables or {},
+        ai_draft=ai_draft or None,
         created_by=user if getattr(user, "pk", None) else None,
     )
     started = time.monotonic()
@@ -355,6 +372,7 @@ def document_batch_create(
     user: Any,
     free_variables: dict[str, Any] | None = None,
     enqueue: bool = True,
+    ai_draft: dict[str, Any] | None = None,
 ) -> DocumentBatch:
     """Record a batch (one document per record, zipped) and queue it once the transaction commits.
 
@@ -370,6 +388,7 @@ def document_batch_create(
         record_ids=ids,
         format=fmt,
         free_variables=free_variables or {},
+        ai_draft=ai_draft or None,
         total=len(ids),
         created_by=user if getattr(user, "pk", None) else None,
     )
@@ -404,6 +423,7 @@ def document_batch_generate(*, batch_id: int) -> DocumentBatch:
                     user=batch.created_by,
                     free_variables=batch.free_variables,
                     batch=batch,
+                    ai_draft=batch.ai_draft,
                 )
             )
             DocumentBatch.objects.filter(pk=batch.pk).update(done=F("done") + 1)

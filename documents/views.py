@@ -4,6 +4,7 @@ the history of generated documents, batches with their progress, and the variabl
 from __future__ import annotations
 
 import io
+import json
 from pathlib import PurePosixPath
 from typing import Any
 
@@ -20,9 +21,20 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.generic import DetailView, FormView, ListView, TemplateView
 
 from documents.contexts import OBJECT_TYPE_LABELS, variable_reference
+from documents.drafting import drafting_message, drafting_payload, drafting_provider, drafting_request
 from documents.errors import DocumentError
-from documents.forms import MAX_RECORDS, GenerateForm, TemplateSearchForm, parse_record_ids
+from documents.forms import (
+    FREE_VARIABLE_PREFIX,
+    MAX_PROMPT_CHARS,
+    MAX_RECORDS,
+    SNIPPET_PREFIX,
+    GenerateForm,
+    TemplateSearchForm,
+    parse_record_ids,
+)
+from documents.knowledgebase import knowledgebase_snippet_body, knowledgebase_snippets
 from documents.models import DocumentBatch, DocumentFormat, DocumentTemplate, GeneratedDocument, ObjectType
+from documents.rendering.pptx import presentation_outline
 from documents.selectors import document_template_list
 from documents.services import document_batch_create, document_generate, free_variable_names
 from integrations.browse import PAGE_SIZE, UnknownRecordType, record_browser, record_search, records_by_psa_id
@@ -38,6 +50,7 @@ from portal.access import (
 CONTENT_TYPES = {
     DocumentFormat.DOCX: "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     DocumentFormat.PDF: "application/pdf",
+    DocumentFormat.PPTX: "application/vnd.openxmlformats-officedocument.presentationml.presentation",
 }
 OUTLINE_LIMIT = 400  # blocks of a DOCX preview; the download has everything
 
@@ -196,6 +209,7 @@ class GenerateView(GeneratorStepMixin, FormView):
             free_variables=free_variable_names(version=self.template.current_version),
             record_count=len(self.record_ids),
             object_type=self.template.object_type,
+            snippets=[(snippet.slug, snippet.name) for snippet in knowledgebase_snippets().only("slug", "name")],
         )
         kwargs.setdefault("initial", {})["records"] = ",".join(map(str, self.record_ids))
         return kwargs
@@ -206,17 +220,71 @@ class GenerateView(GeneratorStepMixin, FormView):
             records = records_by_psa_id(browser=self.browser, connection=self.connection, psa_ids=self.record_ids[:50])
         back = reverse("documents:record_pick", args=[self.template.slug])
         back += "?" + urlencode([("selected", psa_id) for psa_id in self.record_ids])
+        has_inputs = bool(free_variable_names(version=self.template.current_version))
         return super().get_context_data(
             records=records,
             record_ids=self.record_ids,
             missing=max(len(self.record_ids[:50]) - len(records), 0),
             back_url=back,
+            drafting=drafting_provider() if has_inputs else None,
             **kwargs,
         )
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        action = request.POST.get("action") or "generate"
+        if action in {"fill_snippets", "ai_preview", "ai_draft"}:
+            return self.form_action(action)
+        return super().post(request, *args, **kwargs)
+
+    def form_action(self, action: str) -> HttpResponse:
+        """Fill inputs from snippets, preview what drafting sends, or draft: the same page again, never a document."""
+        data = self.request.POST.copy()
+        form = self.get_form()
+        extra: dict[str, Any] = {}
+        if action == "fill_snippets":
+            filled = []
+            for name, slug in form.chosen_snippets().items():
+                body = knowledgebase_snippet_body(slug=slug)
+                if body is not None:
+                    data[f"{FREE_VARIABLE_PREFIX}{name}"] = body
+                    data[f"{SNIPPET_PREFIX}{name}"] = ""
+                    filled.append(name.replace("_", " "))
+            extra["notice"] = f"Filled from snippets: {', '.join(filled)}." if filled else "Pick a snippet first."
+        else:
+            extra.update(self.draft(action, data))
+        form = self.get_form_class()(**{**self.get_form_kwargs(), "data": data})
+        return self.render_to_response(self.get_context_data(form=form, **extra))
+
+    def draft(self, action: str, data: Any) -> dict[str, Any]:
+        """Preview the request (action ai_preview) or send it and put the answer in the inputs (ai_draft)."""
+        provider = drafting_provider()
+        if provider is None:
+            return {"drafting_error": "AI drafting is not configured."}
+        if not self.record_ids:
+            return {"drafting_error": "Choose at least one record first."}
+        prompt = str(data.get("ai_prompt") or "")[:MAX_PROMPT_CHARS]
+        try:
+            payload = drafting_payload(
+                template=self.template, record_ids=self.record_ids[:MAX_RECORDS], user=self.request.user
+            )
+            if action == "ai_preview":
+                return {"drafting_preview": drafting_message(payload=payload, prompt=prompt)}
+            draft = drafting_request(provider=provider, template=self.template, payload=payload, prompt=prompt)
+        except (DocumentError, ConnectWiseError) as exc:
+            return {"drafting_error": str(exc)}
+        for name, value in draft["values"].items():
+            data[f"{FREE_VARIABLE_PREFIX}{name}"] = value
+        data["ai_draft"] = json.dumps(draft)
+        drafted = ", ".join(name.replace("_", " ") for name in draft["values"])
+        return {"notice": f"Drafted by {draft['model']}: {drafted}. Review and edit before generating."}
 
     def form_valid(self, form: GenerateForm) -> HttpResponse:
         record_ids: list[int] = form.cleaned_data["records"]
         inputs = form.free_variable_values()
+        for name, slug in form.chosen_snippets().items():
+            if not inputs.get(name):  # a snippet picked but not filled in: generate with it
+                inputs[name] = knowledgebase_snippet_body(slug=slug) or ""
+        ai_draft = form.cleaned_data.get("ai_draft")
         per_record = len(record_ids) > 1 and form.cleaned_data.get("mode") != GenerateForm.Mode.COMBINED
         try:
             if per_record:
@@ -226,13 +294,19 @@ class GenerateView(GeneratorStepMixin, FormView):
                     fmt=None,
                     user=self.request.user,
                     free_variables=inputs,
+                    ai_draft=ai_draft,
                 )
                 messages.success(
                     self.request, f"Generating {batch.total} documents in the background; this page shows progress."
                 )
                 return HttpResponseRedirect(reverse("documents:batch_detail", args=[batch.pk]))
             document = document_generate(
-                template=self.template, record_ids=record_ids, fmt=None, user=self.request.user, free_variables=inputs
+                template=self.template,
+                record_ids=record_ids,
+                fmt=None,
+                user=self.request.user,
+                free_variables=inputs,
+                ai_draft=ai_draft,
             )
         except (DocumentError, ConnectWiseError) as exc:
             form.add_error(None, str(exc))
@@ -295,14 +369,15 @@ class DocumentDetailView(DocumentAccessMixin, DetailView):
         document: GeneratedDocument = self.object
         outline: list[dict[str, Any]] = []
         preview_error = ""
-        if document.file and document.format == DocumentFormat.DOCX:
+        if document.file and document.format in (DocumentFormat.DOCX, DocumentFormat.PPTX):
             try:
                 with document.file.open("rb") as handle:
-                    outline = docx_outline(handle.read())
+                    data = handle.read()
+                outline = docx_outline(data) if document.format == DocumentFormat.DOCX else presentation_outline(data)
             except FileNotFoundError:
                 preview_error = "The file is missing from storage; regenerate the document."
             except Exception:  # a preview must never break the page: the download still works
-                preview_error = "This document cannot be previewed; download it to open it in Word."
+                preview_error = "This document cannot be previewed; download it to open it."
         return super().get_context_data(
             outline=outline,
             preview_error=preview_error,
@@ -344,6 +419,7 @@ class DocumentRegenerateView(DocumentAccessMixin, View):
                 fmt=original.format,
                 user=request.user,
                 free_variables=dict(original.free_variables or {}),
+                ai_draft=original.ai_draft,
             )
         except (DocumentError, ConnectWiseError) as exc:
             messages.error(request, f"Could not regenerate the document: {exc}")

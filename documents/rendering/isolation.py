@@ -3,8 +3,8 @@
 The worker is a separate interpreter (not a fork): safe from threaded web servers, allowed inside django-q2's
 daemonic workers, and it starts with no database connection and none of the portal's secrets in its environment.
 Each calling process keeps one long-lived worker (started lazily, used by one job at a time) that has imported
-WeasyPrint, matplotlib and docxtpl once. A worker that times out is killed; one that crashes, runs out of memory
-or has served `MAX_JOBS_PER_WORKER` jobs is replaced, so the next job always starts from a healthy worker.
+WeasyPrint, matplotlib, docxtpl and python-pptx once. A worker that times out is killed; one that crashes, runs out
+of memory or has served `MAX_JOBS_PER_WORKER` jobs is replaced, so the next job always starts from a healthy worker.
 """
 
 from __future__ import annotations

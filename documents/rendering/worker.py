@@ -48,6 +48,10 @@ def execute_job(job: Mapping[str, Any]) -> tuple[bytes, list[str]]:
         from documents.rendering.docx import render_docx
 
         data = render_docx(job["template_bytes"], job["context"], **common)
+    elif job["kind"] == "pptx":
+        from documents.rendering.pptx import render_pptx
+
+        data = render_pptx(job["template_bytes"], job["context"], **common)
     elif job["kind"] == "pdf":
         from documents.rendering.pdf import render_pdf
 
@@ -193,8 +197,10 @@ _PRELOAD = (
     "matplotlib.backends.backend_agg",
     "matplotlib.backends.backend_svg",
     "weasyprint",
+    "pptx",
     "documents.rendering.docx",
     "documents.rendering.pdf",
+    "documents.rendering.pptx",
 )
 
 

@@ -1,7 +1,8 @@
 """The starter templates shipped with the portal and the one service that loads them (migration and command).
 
 Each kind comes in two flavours: `<slug>-docx` (Word, made with python-docx at load time, so nothing binary is
-committed) and `<slug>-pdf` (HTML body + starter.css). Loading is idempotent:
+committed) and `<slug>-pdf` (HTML body + starter.css). Two PowerPoint decks (`starter_decks`, made with
+python-pptx) are loaded by `starter_decks_load` (migration 0003). Loading is idempotent:
 - a missing slug is created;
 - an existing template is updated (a new version) only when the shipped content changed AND nobody edited it —
   every version was made by the loader (no `created_by`); a template an admin edited is never touched;
@@ -17,6 +18,7 @@ from django.db import transaction
 
 from documents.models import DocumentFormat, DocumentTemplate
 from documents.services import _content_sha256, document_template_create, document_template_version_create
+from documents.starter_templates import decks
 from documents.starter_templates.catalog import STARTER_KINDS, StarterTemplate
 from documents.starter_templates.spec import STARTER_CSS, to_docx, to_html
 
@@ -36,8 +38,8 @@ class StarterContent:
     css: str = ""
 
     def content(self) -> dict[str, Any]:
-        if self.fmt == DocumentFormat.DOCX:
-            return {"docx_bytes": self.docx_bytes, "docx_filename": f"{self.slug}.docx"}
+        if self.fmt in (DocumentFormat.DOCX, DocumentFormat.PPTX):
+            return {"docx_bytes": self.docx_bytes, "docx_filename": f"{self.slug}.{self.fmt}"}
         return {"html_body": self.html_body, "css": self.css}
 
     @property
@@ -65,6 +67,31 @@ def starter_templates() -> list[StarterContent]:
     return [flavour for kind in STARTER_KINDS for flavour in _flavours(kind)]
 
 
+def starter_decks() -> list[StarterContent]:
+    """The shipped PowerPoint decks, built now."""
+    kind = DocumentTemplate.Kind
+    return [
+        StarterContent(
+            slug="quarterly-business-review-pptx",
+            name="Quarterly Business Review (PowerPoint)",
+            kind=kind.CLIENT_REPORT,
+            object_type="company",
+            fmt=DocumentFormat.PPTX,
+            description="A QBR deck: tickets, SLA, hours, agreements, warranties ending soon, open opportunities.",
+            docx_bytes=decks.quarterly_business_review(),
+        ),
+        StarterContent(
+            slug="project-kickoff-pptx",
+            name="Project Kickoff (PowerPoint)",
+            kind=kind.IMPLEMENTATION_GUIDE,
+            object_type="project",
+            fmt=DocumentFormat.PPTX,
+            description="A kickoff deck: scope, phases, timeline and team of the project.",
+            docx_bytes=decks.project_kickoff(),
+        ),
+    ]
+
+
 @dataclass(frozen=True)
 class StarterLoadResult:
     slug: str
@@ -77,8 +104,17 @@ def starter_templates_load() -> list[StarterLoadResult]:
 
     Versions are stored without `created_by`: that is how a later load tells shipped content from an edit.
     """
+    return _load(starter_templates())
+
+
+def starter_decks_load() -> list[StarterLoadResult]:
+    """The same as `starter_templates_load`, for the PowerPoint decks."""
+    return _load(starter_decks())
+
+
+def _load(starters: list[StarterContent]) -> list[StarterLoadResult]:
     results = []
-    for starter in starter_templates():
+    for starter in starters:
         with transaction.atomic():
             template = DocumentTemplate.objects.filter(slug=starter.slug).select_related("current_version").first()
             if template is None:

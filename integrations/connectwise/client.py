@@ -672,11 +672,14 @@ class ConnectWiseClient:
         try:
             return json.loads(raw)
         except ValueError as exc:
-            raise ConnectionFailed(
-                f"ConnectWise's answer to {endpoint} was not valid JSON (it may have been cut off)",
-                hint="Try again; if it keeps happening, check for a proxy or firewall rewriting responses.",
-                status=response.status_code,
-                endpoint=endpoint,
+            # A body cut off in transit is as transient as a dropped connection: retry it the same way.
+            raise _Retry(
+                ConnectionFailed(
+                    f"ConnectWise's answer to {endpoint} was not valid JSON (it may have been cut off)",
+                    hint="Try again; if it keeps happening, check for a proxy or firewall rewriting responses.",
+                    status=response.status_code,
+                    endpoint=endpoint,
+                )
             ) from exc
 
     @staticmethod

@@ -101,7 +101,7 @@ def test_generate_a_statement_of_work_and_download_it(page, live_server, tasks_i
     page.check(f"input[name=selected][value='{project.psa_id}']")
     page.click("button:has-text('Continue with the selected')")
     page.fill("textarea[name=input_scope], input[name=input_scope]", "Segment the office network into VLANs.")
-    page.click("button:has-text('Generate')")
+    page.get_by_role("button", name="Generate", exact=True).click()
 
     page.wait_for_selector(".outline")
     assert page.locator(".outline").inner_text().startswith("Statement of Work")
@@ -121,7 +121,7 @@ def test_run_a_batch_and_watch_it_finish(page, live_server, tasks_inline, user, 
     page.click("button:has-text('Select all matching')")
     page.click("button:has-text('Continue with the selected')")
     page.check("input[name=mode][value=per_record]")
-    page.click("button:has-text('Generate')")
+    page.get_by_role("button", name="Generate", exact=True).click()
 
     page.wait_for_selector("text=Download the zip")
     batch = DocumentBatch.objects.get()

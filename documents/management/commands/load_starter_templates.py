@@ -1,4 +1,4 @@
-"""Load the shipped starter templates (idempotent: creates missing ones, never overwrites an admin's edits)."""
+"""Load the shipped starter templates and decks (idempotent: creates missing ones, keeps admin edits)."""
 
 from __future__ import annotations
 
@@ -6,14 +6,14 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from documents.starter_templates import starter_templates_load
+from documents.starter_templates import starter_decks_load, starter_templates_load
 
 
 class Command(BaseCommand):
     help = "Create the missing starter templates; refresh unedited ones whose shipped content changed."
 
     def handle(self, *args: Any, **options: Any) -> None:
-        results = starter_templates_load()
+        results = starter_templates_load() + starter_decks_load()
         for result in results:
             if result.action != "unchanged" or options["verbosity"] > 1:
                 self.stdout.write(f"{result.action:>9}  {result.slug} (v{result.version})")

@@ -162,12 +162,16 @@ def test_changed_shipped_content_updates_unedited_templates_only(monkeypatch, su
 def test_command_and_migration_load_the_same_templates(monkeypatch):
     out = io.StringIO()
     call_command("load_starter_templates", stdout=out)
-    assert "16 created" in out.getvalue()
+    assert "18 created" in out.getvalue()  # 16 documents + 2 PowerPoint decks
+    loaded_by_command = set(DocumentTemplate.objects.values_list("slug", flat=True))
 
     DocumentTemplate.objects.all().delete()
-    monkeypatch.delattr(mail, "outbox")  # the migration leaves test databases alone; pretend this is not one
-    migration = import_module("documents.migrations.0002_load_starter_templates")
-    migration.load_starter_templates(None, None)
-    migration.load_starter_templates(None, None)
+    monkeypatch.delattr(mail, "outbox")  # the migrations leave test databases alone; pretend this is not one
+    templates = import_module("documents.migrations.0002_load_starter_templates")
+    decks = import_module("documents.migrations.0003_pptx_knowledgebase_drafting")
+    for _ in range(2):
+        templates.load_starter_templates(None, None)
+        decks.load_starter_decks(None, None)
 
-    assert DocumentTemplate.objects.count() == 16
+    assert set(DocumentTemplate.objects.values_list("slug", flat=True)) == loaded_by_command
+    assert DocumentTemplate.objects.count() == 18

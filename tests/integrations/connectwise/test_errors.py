@@ -90,7 +90,16 @@ def test_a_web_page_instead_of_json_means_the_site_url_is_wrong(mocked):
 def test_a_truncated_json_answer_is_a_connection_failure(mocked):
     mocked.get(TICKETS, body='[{"id": 1, "summ', content_type="application/json")
     with pytest.raises(ConnectionFailed, match="not valid JSON"):
-        make_client().get("/service/tickets")
+        make_client(max_attempts=2).get("/service/tickets")
+    assert len(mocked.calls) == 2  # retried once, like a dropped connection
+
+
+def test_a_truncated_json_answer_is_retried_and_the_next_good_one_used(mocked):
+    mocked.get(TICKETS, body='[{"id": 1, "summ', content_type="application/json")
+    mocked.get(TICKETS, json=[{"id": 1, "summary": "ok"}])
+    client = make_client()
+    assert client.get("/service/tickets") == [{"id": 1, "summary": "ok"}]
+    assert client.stats.retries == 1
 
 
 def test_a_redirect_is_not_followed_and_names_where_it_pointed(mocked):
