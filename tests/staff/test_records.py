@@ -113,3 +113,17 @@ def test_the_variable_reference_lists_sample_values(staff_client, project_builde
     page = client.get(reverse("documents:variable_reference", args=["project"])).content.decode()
     assert "project.company.name" in page and "Contoso Ltd" in page
     assert "inputs" in page  # common variables come first
+
+
+def test_filter_options_are_not_recomputed_on_every_page_view(reader, make_projects):
+    from django.db import connection as db
+    from django.test.utils import CaptureQueriesContext
+
+    make_projects(3)
+    url = reverse("integrations:record_list", args=["project"])
+    with CaptureQueriesContext(db) as first:
+        assert reader.get(url).status_code == 200
+    with CaptureQueriesContext(db) as again:
+        assert reader.get(url).status_code == 200
+    assert any("DISTINCT" in q["sql"] for q in first.captured_queries)
+    assert not any("DISTINCT" in q["sql"] for q in again.captured_queries)
