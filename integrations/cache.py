@@ -5,9 +5,10 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
+from django.conf import settings
 from django.db import connections, router, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -24,6 +25,8 @@ class UpsertCounts:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
+    # The newest PSA lastUpdated among the payloads given (so callers tracking a watermark need not parse it again).
+    newest: datetime | None = field(default=None, compare=False, repr=False)
 
     def add(self, other: UpsertCounts) -> None:
         self.created += other.created
@@ -70,11 +73,20 @@ def upsert_records(
     """Insert new records, rewrite changed ones, skip identical ones; revives rows previously marked deleted."""
     synced_at = synced_at or timezone.now()
     by_id: dict[int, dict] = {}
+    stamps: dict[int, datetime | None] = {}
+    newest: datetime | None = None
     for payload in payloads:
-        if isinstance(payload, dict) and isinstance(payload.get("id"), int):
-            by_id[payload["id"]] = payload  # a page can repeat an id at a boundary: keep the last
+        if not isinstance(payload, dict):
+            continue
+        stamp = psa_last_updated(payload)
+        if stamp is not None and (newest is None or stamp > newest):
+            newest = stamp
+        psa_id = payload.get("id")
+        if isinstance(psa_id, int):
+            by_id[psa_id] = payload  # a page can repeat an id at a boundary: keep the last
+            stamps[psa_id] = stamp
     if not by_id:
-        return UpsertCounts()
+        return UpsertCounts(newest=newest)
     # One read: the stored hash and deleted flag of every id on the page (unchanged rows are then left alone).
     existing: dict[int, tuple[str, bool]] = {
         psa_id: (digest, deleted)
@@ -82,8 +94,8 @@ def upsert_records(
             "psa_id", "data_hash", "is_deleted"
         )
     }
-    counts = UpsertCounts()
-    rows: list[tuple[int, dict, str, str]] = []  # psa_id, payload, canonical JSON, digest
+    counts = UpsertCounts(newest=newest)
+    rows: list[tuple[int, dict, str, str, datetime | None]] = []  # psa_id, payload, canonical JSON, digest, stamp
     for psa_id, payload in by_id.items():
         canonical = canonical_json(payload)
         digest = _digest(canonical)
@@ -94,7 +106,7 @@ def upsert_records(
             counts.updated += 1
         else:
             counts.created += 1
-        rows.append((psa_id, payload, canonical, digest))
+        rows.append((psa_id, payload, canonical, digest, stamps[psa_id]))
     if rows:
         db = router.db_for_write(model)
         with transaction.atomic(using=db):
@@ -112,12 +124,12 @@ def _upsert_orm(model, connection, rows, key_columns, synced_at) -> None:
             psa_id=psa_id,
             data=payload,
             data_hash=digest,
-            psa_last_updated=psa_last_updated(payload),
+            psa_last_updated=stamp,
             synced_at=synced_at,
             is_deleted=False,
             **key_columns(payload),
         )
-        for psa_id, payload, _canonical, digest in rows
+        for psa_id, payload, _canonical, digest, stamp in rows
     ]
     update_fields = [
         f.name for f in model._meta.concrete_fields if not f.primary_key and f.name not in {"connection", "psa_id"}
@@ -125,6 +137,56 @@ def _upsert_orm(model, connection, rows, key_columns, synced_at) -> None:
     model.objects.bulk_create(
         objects, update_conflicts=True, unique_fields=["connection", "psa_id"], update_fields=update_fields
     )
+
+
+# Field types whose get_db_prep_save returns a value of this exact Python type as is (and None as None), on SQLite
+# and PostgreSQL alike; anything else (dates, decimals, JSON, a str for an integer column…) goes through the field.
+_PASS_THROUGH: dict[str, type] = {
+    **dict.fromkeys(("CharField", "TextField", "SlugField", "EmailField", "URLField"), str),
+    **dict.fromkeys(
+        (
+            "IntegerField",
+            "BigIntegerField",
+            "SmallIntegerField",
+            "PositiveIntegerField",
+            "PositiveBigIntegerField",
+            "PositiveSmallIntegerField",
+        ),
+        int,
+    ),
+    "BooleanField": bool,
+    "FloatField": float,
+}
+
+
+def _datetime_adapter(field, db_connection) -> Callable[[datetime | None], object]:
+    """`field.get_db_prep_save` for the aware datetimes a sync writes, without the ORM's per-value checks: SQLite
+    gets the naive time in the connection's zone as text (what Django stores), PostgreSQL the datetime itself."""
+    prep = field.get_db_prep_save
+
+    def slow(value):
+        return prep(value, connection=db_connection)
+
+    if not settings.USE_TZ or db_connection.vendor not in ("sqlite", "postgresql"):
+        return slow
+    if db_connection.vendor == "postgresql":
+
+        def fast(value):
+            return (
+                value if value is None or (type(value) is datetime and value.utcoffset() is not None) else slow(value)
+            )
+
+        return fast
+    zone = db_connection.timezone
+
+    def fast_sqlite(value):
+        if value is None:
+            return None
+        if type(value) is datetime and value.utcoffset() is not None:
+            return str(value.astimezone(zone).replace(tzinfo=None))
+        return slow(value)
+
+    return fast_sqlite
 
 
 def _upsert_sql(model, connection, rows, key_columns, synced_at, db: str) -> None:
@@ -152,22 +214,32 @@ def _upsert_sql(model, connection, rows, key_columns, synced_at, db: str) -> Non
         f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES ({placeholders}) "  # noqa: S608 - names only
         f"ON CONFLICT ({conflict}) DO UPDATE SET {updates}"
     )
-    prep_datetime = by_name["synced_at"].get_db_prep_save
-    synced = prep_datetime(synced_at, connection=db_connection)
-    key_preps = [(f.name, f.get_db_prep_save, f.get_default()) for f in key_fields]
+    prep_datetime = _datetime_adapter(by_name["synced_at"], db_connection)
+    synced = prep_datetime(synced_at)
+    key_preps = [
+        (f.name, f.get_db_prep_save, f.get_default(), _PASS_THROUGH.get(f.get_internal_type())) for f in key_fields
+    ]
     params = []
-    for psa_id, payload, canonical, digest in rows:
+    for psa_id, payload, canonical, digest, stamp in rows:
         values = key_columns(payload)
+        key_values = []
+        for name, prep, default, plain in key_preps:
+            value = values.get(name, default)
+            # str into a text column, int into an integer column…: what get_db_prep_save would return unchanged.
+            if value is None or (plain is not None and type(value) is plain):
+                key_values.append(value)
+            else:
+                key_values.append(prep(value, connection=db_connection))
         params.append(
             (
                 connection.pk,
                 psa_id,
                 canonical,
                 digest,
-                prep_datetime(psa_last_updated(payload), connection=db_connection),
+                prep_datetime(stamp),
                 synced,
                 False,
-                *[prep(values.get(name, default), connection=db_connection) for name, prep, default in key_preps],
+                *key_values,
             )
         )
     with db_connection.cursor() as cursor:

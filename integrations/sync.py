@@ -23,7 +23,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from integrations.cache import UpsertCounts, psa_last_updated, upsert_records
+from integrations.cache import UpsertCounts, upsert_records
 from integrations.connectwise.client import ConnectWiseClient
 from integrations.connectwise.conditions import compare
 from integrations.connectwise.errors import ConnectWiseError, PermissionDenied
@@ -375,10 +375,8 @@ class _Syncer:
                 result.fetched += len(page)
                 result.add(counts)
                 result.pages += 1
-                for payload in page:
-                    stamp = psa_last_updated(payload)
-                    if stamp is not None and (newest is None or stamp > newest):
-                        newest = stamp
+                if counts.newest is not None and (newest is None or counts.newest > newest):
+                    newest = counts.newest
                 if self.full and ids:
                     # Forward-only pages come in id order, so a local id inside this page's range that the page
                     # lacks is gone from the PSA. Memory stays bounded by a page (plus the ids found gone).

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import json
 import threading
 import time
 from collections.abc import Iterable
@@ -13,6 +14,9 @@ from .dataset import ANCHOR, DAY, Dataset, Record, Table
 from .query import RecordView, format_timestamp
 
 CACHE_LIMIT = 5_000  # built records kept (~10 kB each): re-reading recent pages is free, memory stays bounded
+# Serialised records kept (UTF-8 JSON, ~2-7 kB each): a page is then a join of cached bytes, not a build + dumps per
+# record. Bounded by bytes; Emulator.warm() lifts the bound for collections a benchmark pre-renders.
+JSON_CACHE_BYTES = 64 * 1024 * 1024
 
 
 class UnknownRecord(KeyError):
@@ -59,6 +63,14 @@ class Store:
         self._added_parent: dict[str, dict[int, int]] = {}
         self._ids_cache: dict[str, list[int]] = {}
         self._cache: dict[tuple[str, int], Record] = {}
+        self._json: dict[tuple[str, int], bytes] = {}
+        self._json_bytes = 0
+        self.json_cache_bytes: int | None = JSON_CACHE_BYTES  # None: unbounded
+
+    @staticmethod
+    def dumps(payload: Any) -> bytes:
+        """A record as the API serialises it (before the {{base}}/{{host}} placeholders are filled in)."""
+        return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
 
     # ------------------------------------------------------------------ reads
 
@@ -87,6 +99,30 @@ class Store:
             record = self.table(key).build(record_id)
             self._cache[cache_key] = record
         return record
+
+    def get_json(self, key: str, record_id: int) -> bytes:
+        """`dumps(get(key, record_id))`, cached: mutations drop the cached text of the records they touch."""
+        cache_key = (key, record_id)
+        text = self._json.get(cache_key)
+        if text is not None:
+            return text
+        with self._lock:  # a mutation between build and store must not leave stale text behind
+            text = self.dumps(self.get(key, record_id))
+            limit = self.json_cache_bytes
+            if limit is None or self._json_bytes + len(text) <= limit:
+                self._json[cache_key] = text
+                self._json_bytes += len(text)
+            return text
+
+    @property
+    def json_cached_bytes(self) -> int:
+        return self._json_bytes
+
+    def _forget(self, key: str, record_id: int) -> None:
+        self._cache.pop((key, record_id), None)
+        text = self._json.pop((key, record_id), None)
+        if text is not None:
+            self._json_bytes -= len(text)
 
     def parent_of(self, key: str, record_id: int) -> int | None:
         added = self._added_parent.get(key, {})
@@ -133,7 +169,7 @@ class Store:
             info["updatedBy"] = updated_by
             record["_info"] = info
             self._overrides.setdefault(key, {})[record_id] = record
-            self._cache.pop((key, record_id), None)
+            self._forget(key, record_id)
             return record
 
     def add(self, key: str, fields: dict[str, Any], *, parent_id: int | None = None) -> Record:
@@ -153,6 +189,7 @@ class Store:
                 **fields.get("_info", {}),
             }
             self._overrides.setdefault(key, {})[record_id] = record
+            self._forget(key, record_id)
             if parent_id is not None:
                 self._added_parent.setdefault(key, {})[record_id] = parent_id
             self._ids_cache.pop(key, None)
@@ -164,5 +201,5 @@ class Store:
                 raise UnknownRecord(record_id)
             self._deleted.setdefault(key, set()).add(record_id)
             self._overrides.get(key, {}).pop(record_id, None)
-            self._cache.pop((key, record_id), None)
+            self._forget(key, record_id)
             self._ids_cache.pop(key, None)
