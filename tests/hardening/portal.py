@@ -6,6 +6,7 @@ the DATABASE_URL server and the Redis broker, under a cluster name of its own so
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -121,13 +122,16 @@ class Portal:
         if self.worker is None:
             return
         try:
-            os.killpg(self.worker.pid, signal.SIGTERM)
+            # SIGTERM to the cluster's main process only: it stops its own workers; signalling the whole group
+            # makes every child handle it at once and the cluster then hangs until the SIGKILL fallback.
+            self.worker.terminate()
             self.worker.wait(timeout=20)
         except subprocess.TimeoutExpired:
-            os.killpg(self.worker.pid, signal.SIGKILL)
-            self.worker.wait(timeout=10)
-        except ProcessLookupError:
             pass
+        finally:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.worker.pid, signal.SIGKILL)  # stragglers of the group, if any
+            self.worker.wait(timeout=10)
         self.worker = None
 
     def worker_output(self) -> str:

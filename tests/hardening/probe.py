@@ -145,6 +145,62 @@ def value(type_key: str, psa_id: int, column: str) -> Any:
     return row
 
 
+# -- scale-out: many small tasks shared by two clusters ------------------------------------------------------------
+
+SCALE_FUNC = "tests.hardening.probe.generate_one"
+
+
+def generate_one(template_id: int, company_psa_id: int, n: int) -> dict[str, Any]:
+    """The task the scale-out scenario enqueues 100 times: one document; which process (and session) ran it."""
+    from documents.models import DocumentTemplate
+    from documents.services import document_generate
+
+    template = DocumentTemplate.objects.get(pk=template_id)
+    document = document_generate(template=template, record_ids=[company_psa_id], fmt=None, user=None)
+    return {"n": n, "document": document.pk, "pid": os.getpid(), "sid": os.getsid(0)}
+
+
+def scale_enqueue(slug: str, count: int, types: list[str]) -> dict[str, Any]:
+    """Enqueue `count` single-document generations (cycling over the synced companies) and one sync_request."""
+    from django_q.tasks import async_task
+
+    from documents.models import DocumentTemplate
+    from integrations.object_types import object_types_resolve
+
+    template = DocumentTemplate.objects.get(slug=slug)
+    company = object_types_resolve(["companies"], include_children=False)[0].model
+    ids = sorted(company.objects.filter(is_deleted=False).values_list("psa_id", flat=True))
+    if not ids:
+        raise RuntimeError("no synced companies to generate documents for")
+    half = count // 2
+    for n in range(half):
+        async_task(SCALE_FUNC, template.pk, ids[n % len(ids)], n, task_name=f"scale-doc-{n}")
+    run = request("full", types)  # the sync goes in amid the documents
+    for n in range(half, count):
+        async_task(SCALE_FUNC, template.pk, ids[n % len(ids)], n, task_name=f"scale-doc-{n}")
+    return {"run": run["run"], "companies": len(ids), "template": template.pk}
+
+
+def scale_status(run_id: int) -> dict[str, Any]:
+    """Documents by status, the sync run, and every stored task of the scenario (results of the generations)."""
+    from django.db.models import Count
+    from django_q.models import Task
+
+    from documents.models import GeneratedDocument
+    from integrations.models import SyncRun
+
+    documents = dict(GeneratedDocument.objects.values_list("status").annotate(n=Count("id")).values_list("status", "n"))
+    tasks = Task.objects.filter(func=SCALE_FUNC)
+    return {
+        "documents": documents,
+        "run": _run_dict(SyncRun.objects.get(pk=run_id)),
+        "results": [t.result for t in tasks.filter(success=True)],
+        "failed": [f"{t.name}: {t.result}" for t in Task.objects.filter(success=False)],
+        "sync_tasks": [(t.success, t.cluster) for t in Task.objects.filter(func="integrations.tasks.sync_run_task")],
+        "attempts": sorted({t.attempt_count for t in tasks}),
+    }
+
+
 COMMANDS = {
     "value": value,
     "prepare": prepare,
@@ -155,6 +211,8 @@ COMMANDS = {
     "backdate": backdate,
     "state": state,
     "queue": queue,
+    "scale_enqueue": scale_enqueue,
+    "scale_status": scale_status,
 }
 
 if __name__ == "__main__":
