@@ -55,6 +55,21 @@ def _sync_rows(data: dict | None) -> list[tuple]:
             _row(f"Sync {scale}: incremental, nothing changed", f"{incremental['seconds']} s", "< 1 s",
                  incremental["seconds"] < 1, "sync.json"),
         ]  # fmt: skip
+        naive = result["naive"]
+        if "estimated_seconds_all_records" in naive:
+            rows.append(
+                _row(f"Sync {scale}: full sync vs naive, all {full['records']:,} records",
+                     f"{full['seconds']} s vs {naive['estimated_seconds_all_records']} s "
+                     f"({naive['estimated_records_per_second']:,.0f} records/s)", "—", None, "sync.json")
+            )  # fmt: skip
+        rows.append(
+            _row(f"Sync {scale}: peak RSS, sync / fetching process",
+                 f"{full['peak_rss_mb']} / {full.get('fetch_process_peak_rss_mb', 0)} MB", "—", None, "sync.json")
+        )  # fmt: skip
+    for check in data.get("targets", []):
+        if "RSS" in check["target"]:
+            rows.append(_row(f"Sync {check['target'].split(' < ')[0]}", f"{check['value']:+.1%}", "< +20%",
+                             check["ok"], "sync.json"))  # fmt: skip
     return rows
 
 

@@ -6,6 +6,8 @@ import hashlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
+from typing import NamedTuple
 
 import orjson
 from django.conf import settings
@@ -40,15 +42,19 @@ def canonical_json(payload: dict) -> str:
     orjson gives byte-for-byte the text of `json.dumps(sort_keys=True, separators=(",", ":"), ensure_ascii=False)`
     at a third of the cost (this runs once per synced record).
     """
-    return orjson.dumps(payload, option=orjson.OPT_SORT_KEYS, default=str).decode("utf-8")
+    return _canonical_bytes(payload).decode("utf-8")
+
+
+def _canonical_bytes(payload: dict) -> bytes:
+    return orjson.dumps(payload, option=orjson.OPT_SORT_KEYS, default=str)
 
 
 def payload_hash(payload: dict) -> str:
-    return _digest(canonical_json(payload))
+    return _digest(_canonical_bytes(payload))
 
 
-def _digest(canonical: str) -> str:
-    return hashlib.sha1(canonical.encode("utf-8"), usedforsecurity=False).hexdigest()
+def _digest(canonical: bytes) -> str:
+    return hashlib.sha1(canonical, usedforsecurity=False).hexdigest()
 
 
 def parse_psa_datetime(value: object) -> datetime | None:
@@ -66,20 +72,37 @@ def psa_last_updated(payload: dict) -> datetime | None:
     return parse_psa_datetime(info.get("lastUpdated") or payload.get("lastUpdated"))
 
 
-def upsert_records(
-    *,
-    model: type[CachedRecord],
-    connection: Connection,
-    payloads: Iterable[dict],
-    key_columns: KeyColumns,
-    synced_at: datetime | None = None,
-) -> UpsertCounts:
-    """Insert new records, rewrite changed ones, skip identical ones; revives rows previously marked deleted."""
-    synced_at = synced_at or timezone.now()
-    by_id: dict[int, dict] = {}
-    stamps: dict[int, datetime | None] = {}
+class PreparedRecord(NamedTuple):
+    """One payload ready to be written: its canonical JSON text (what is stored), that text's hash, its PSA
+    lastUpdated and its key columns. A tuple, so a page of them crosses a process boundary cheaply."""
+
+    psa_id: int
+    canonical: str
+    digest: str
+    stamp: datetime | None
+    columns: dict
+
+
+@dataclass(slots=True)
+class PreparedPage:
+    """Payloads prepared for `upsert_records` (no database access: the sync prepares the next page on the thread
+    that fetches it, while this one writes). A page can repeat an id at a boundary: the last one is kept."""
+
+    records: dict[int, PreparedRecord]
+    newest: datetime | None
+    size: int  # payloads given, repeats and non-records included
+
+    @property
+    def ids(self) -> list[int]:
+        return list(self.records)
+
+
+def prepare_records(payloads: Iterable[dict], key_columns: KeyColumns) -> PreparedPage:
+    records: dict[int, PreparedRecord] = {}
     newest: datetime | None = None
+    size = 0
     for payload in payloads:
+        size += 1
         if not isinstance(payload, dict):
             continue
         stamp = psa_last_updated(payload)
@@ -87,53 +110,89 @@ def upsert_records(
             newest = stamp
         psa_id = payload.get("id")
         if isinstance(psa_id, int):
-            by_id[psa_id] = payload  # a page can repeat an id at a boundary: keep the last
-            stamps[psa_id] = stamp
-    if not by_id:
-        return UpsertCounts(newest=newest)
+            canonical = _canonical_bytes(payload)
+            records[psa_id] = PreparedRecord(
+                psa_id, canonical.decode("utf-8"), _digest(canonical), stamp, key_columns(payload)
+            )
+    return PreparedPage(records, newest, size)
+
+
+def upsert_records(
+    *,
+    model: type[CachedRecord],
+    connection: Connection,
+    payloads: Iterable[dict] | PreparedPage,
+    key_columns: KeyColumns | None = None,
+    synced_at: datetime | None = None,
+) -> UpsertCounts:
+    """Insert new records, rewrite changed ones, skip identical ones; revives rows previously marked deleted.
+
+    `payloads` is a list of PSA payloads (mapped with `key_columns`) or a page `prepare_records` already prepared.
+    """
+    synced_at = synced_at or timezone.now()
+    if isinstance(payloads, PreparedPage):
+        page = payloads
+    else:
+        if key_columns is None:
+            raise TypeError("upsert_records needs key_columns to map raw payloads")
+        page = prepare_records(payloads, key_columns)
+    counts = UpsertCounts(newest=page.newest)
+    if not page.records:
+        return counts
     # One read: the stored hash and deleted flag of every id on the page (unchanged rows are then left alone).
     existing: dict[int, tuple[str, bool]] = {
         psa_id: (digest, deleted)
-        for psa_id, digest, deleted in model.objects.filter(connection=connection, psa_id__in=list(by_id)).values_list(
+        for psa_id, digest, deleted in _stored(model, connection, page.ids).values_list(
             "psa_id", "data_hash", "is_deleted"
         )
+        if psa_id in page.records
     }
-    counts = UpsertCounts(newest=newest)
-    rows: list[tuple[int, dict, str, str, datetime | None]] = []  # psa_id, payload, canonical JSON, digest, stamp
-    for psa_id, payload in by_id.items():
-        canonical = canonical_json(payload)
-        digest = _digest(canonical)
-        if existing.get(psa_id) == (digest, False):
+    rows: list[PreparedRecord] = []
+    for psa_id, record in page.records.items():
+        if existing.get(psa_id) == (record.digest, False):
             counts.unchanged += 1
             continue
         if psa_id in existing:
             counts.updated += 1
         else:
             counts.created += 1
-        rows.append((psa_id, payload, canonical, digest, stamps[psa_id]))
+        rows.append(record)
     if rows:
         db = router.db_for_write(model)
         with transaction.atomic(using=db):
             if connections[db].vendor in ("sqlite", "postgresql"):
-                _upsert_sql(model, connection, rows, key_columns, synced_at, db)
+                _upsert_sql(model, connection, rows, synced_at, db)
             else:  # pragma: no cover - the portal runs on SQLite or PostgreSQL
-                _upsert_orm(model, connection, rows, key_columns, synced_at)
+                _upsert_orm(model, connection, rows, synced_at)
     return counts
 
 
-def _upsert_orm(model, connection, rows, key_columns, synced_at) -> None:
+def _stored(model: type[CachedRecord], connection: Connection, ids: list[int]):
+    """The stored rows of these ids (and, for a dense page, maybe a few more, which the caller ignores).
+
+    A forward-only page is a run of consecutive ids, so a range is the cheap query; `IN (…)` with a thousand
+    parameters costs the ORM more to build than SQLite to answer. Sparse ids fall back to IN.
+    """
+    rows = model.objects.filter(connection=connection)
+    low, high = min(ids), max(ids)
+    if high - low < 4 * len(ids):
+        return rows.filter(psa_id__gte=low, psa_id__lte=high)
+    return rows.filter(psa_id__in=ids)
+
+
+def _upsert_orm(model, connection, rows: list[PreparedRecord], synced_at) -> None:
     objects = [
         model(
             connection=connection,
-            psa_id=psa_id,
-            data=payload,
-            data_hash=digest,
-            psa_last_updated=stamp,
+            psa_id=row.psa_id,
+            data=orjson.loads(row.canonical),
+            data_hash=row.digest,
+            psa_last_updated=row.stamp,
             synced_at=synced_at,
             is_deleted=False,
-            **key_columns(payload),
+            **row.columns,
         )
-        for psa_id, payload, _canonical, digest, stamp in rows
+        for row in rows
     ]
     update_fields = [
         f.name for f in model._meta.concrete_fields if not f.primary_key and f.name not in {"connection", "psa_id"}
@@ -193,7 +252,7 @@ def _datetime_adapter(field, db_connection) -> Callable[[datetime | None], objec
     return fast_sqlite
 
 
-def _upsert_sql(model, connection, rows, key_columns, synced_at, db: str) -> None:
+def _upsert_sql(model, connection, rows: list[PreparedRecord], synced_at, db: str) -> None:
     """`INSERT … ON CONFLICT (connection, psa_id) DO UPDATE` with executemany (SQLite and PostgreSQL).
 
     Same effect as bulk_create(update_conflicts=True), without the ORM's per-field SQL compilation, and the payload
@@ -221,11 +280,19 @@ def _upsert_sql(model, connection, rows, key_columns, synced_at, db: str) -> Non
     prep_datetime = _datetime_adapter(by_name["synced_at"], db_connection)
     synced = prep_datetime(synced_at)
     key_preps = [
-        (f.name, f.get_db_prep_save, f.get_default(), _PASS_THROUGH.get(f.get_internal_type())) for f in key_fields
+        (
+            f.name,
+            _datetime_adapter(f, db_connection)
+            if f.get_internal_type() == "DateTimeField"
+            else partial(f.get_db_prep_save, connection=db_connection),
+            f.get_default(),
+            _PASS_THROUGH.get(f.get_internal_type()),
+        )
+        for f in key_fields
     ]
     params = []
-    for psa_id, payload, canonical, digest, stamp in rows:
-        values = key_columns(payload)
+    for row in rows:
+        values = row.columns
         key_values = []
         for name, prep, default, plain in key_preps:
             value = values.get(name, default)
@@ -233,14 +300,14 @@ def _upsert_sql(model, connection, rows, key_columns, synced_at, db: str) -> Non
             if value is None or (plain is not None and type(value) is plain):
                 key_values.append(value)
             else:
-                key_values.append(prep(value, connection=db_connection))
+                key_values.append(prep(value))
         params.append(
             (
                 connection.pk,
-                psa_id,
-                canonical,
-                digest,
-                prep_datetime(stamp),
+                row.psa_id,
+                row.canonical,
+                row.digest,
+                prep_datetime(row.stamp),
                 synced,
                 False,
                 *key_values,

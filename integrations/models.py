@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db import models, transaction
 from django.db.models import Q
 
-from integrations.fields import SecretField, UndecryptableSecret
+from integrations.fields import PayloadField, SecretField, UndecryptableSecret
 
 SECRET_FIELDS = ("public_key", "private_key", "client_id")
 
@@ -102,12 +102,13 @@ class Connection(models.Model):
 class CachedRecord(models.Model):
     """Base of every PSA cache table: one row per PSA record of one connection, full payload kept as JSON."""
 
-    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="+")
+    # No index of its own: the (connection, psa_id) unique constraint every table has already serves it.
+    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="+", db_index=False)
     psa_id = models.BigIntegerField("PSA id")
-    data = models.JSONField(default=dict)
+    data = PayloadField(default=dict)
     data_hash = models.CharField(max_length=40, editable=False)
     psa_last_updated = models.DateTimeField("PSA last updated", null=True, blank=True, db_index=True)
-    synced_at = models.DateTimeField(db_index=True)
+    synced_at = models.DateTimeField()  # shown, never searched: an index would only slow every write
     is_deleted = models.BooleanField("deleted in PSA", default=False, db_index=True)
 
     class Meta:

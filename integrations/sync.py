@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import logging
 import math
-import queue
-import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -23,12 +21,14 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from integrations.cache import UpsertCounts, upsert_records
+from integrations.cache import PreparedPage, UpsertCounts, prepare_records, upsert_records
 from integrations.connectwise.client import ConnectWiseClient
 from integrations.connectwise.conditions import compare
 from integrations.connectwise.errors import ConnectWiseError, PermissionDenied
 from integrations.models import Connection, SyncRun, SyncWatermark
 from integrations.object_types import ObjectType, object_types_resolve
+from integrations.pipeline import FetchProcessDied, pipelined
+from integrations.sqlite_wal import WalCheckpointer, wal_checkpoints_in_background
 
 logger = logging.getLogger(__name__)
 
@@ -245,6 +245,7 @@ class _Syncer:
         if resumed:
             self.errors.append("Resumed after the previous worker stopped responding.")
         self._client = client
+        self._checkpoints: WalCheckpointer | None = None
         self._base_stats = (0, 0, 0.0)
         if resumed:
             self._base_stats = (run.requests, run.retries, run.throttled_seconds)
@@ -257,12 +258,13 @@ class _Syncer:
                 from integrations.services import build_client
 
                 self._client = build_client(self.connection)
-            for object_type in self.types:
-                if object_type.is_child:
-                    continue  # synced with its parent
-                if self.results.get(object_type.key, TypeResult()).status in DONE:
-                    continue  # a resumed run keeps what it finished
-                self.sync_type(object_type, [t for t in self.types if t.parent == object_type.key])
+            with wal_checkpoints_in_background() as self._checkpoints:
+                for object_type in self.types:
+                    if object_type.is_child:
+                        continue  # synced with its parent
+                    if self.results.get(object_type.key, TypeResult()).status in DONE:
+                        continue  # a resumed run keeps what it finished
+                    self.sync_type(object_type, [t for t in self.types if t.parent == object_type.key])
         except SyncLost:
             logger.warning("%s was taken over by another worker; stopping", self.run)
             return SyncRun.objects.get(pk=self.run.pk)
@@ -322,6 +324,10 @@ class _Syncer:
         if not SyncRun.objects.filter(pk=self.run.pk, worker_token=self.token).update(**values):
             raise SyncLost(self.run.pk)
 
+    def _committed(self) -> None:
+        if self._checkpoints is not None:
+            self._checkpoints.committed()
+
     def _report(self, object_type: ObjectType) -> None:
         self._save_progress()
         if self.progress is not None:
@@ -354,25 +360,28 @@ class _Syncer:
             newest = since
             previous_last_id = 0
             doomed: list[int] = []  # ids a full sync did not see: marked deleted at the end, if the guard allows
-            pages = self._pages(object_type, conditions=conditions)
+
+            def prepare(payloads: list[dict]) -> PreparedPage:
+                return prepare_records(payloads, object_type.key_columns)
+
+            raw_pages = self._pages(object_type, conditions=conditions)
             if counted and not children:
-                pages = _prefetched(pages)
+                # The next pages are fetched and prepared while this one is written (integrations.pipeline).
+                pages = pipelined(raw_pages, prepare, self._client)
+            else:
+                pages = (prepare(payloads) for payloads in raw_pages)
             for page in pages:
                 if not counted:
                     counted = True
-                    full_page = len(page) >= PAGE_SIZE
+                    full_page = page.size >= PAGE_SIZE
                     self.run.pages_expected = self._pages_expected(object_type, conditions) if full_page else 1
                 writing = time.perf_counter()
                 with transaction.atomic():
-                    counts = upsert_records(
-                        model=object_type.model,
-                        connection=self.connection,
-                        payloads=page,
-                        key_columns=object_type.key_columns,
-                    )
+                    counts = upsert_records(model=object_type.model, connection=self.connection, payloads=page)
                 result.write_seconds += time.perf_counter() - writing
-                ids = [p["id"] for p in page if isinstance(p.get("id"), int)]
-                result.fetched += len(page)
+                self._committed()
+                ids = page.ids
+                result.fetched += page.size
                 result.add(counts)
                 result.pages += 1
                 if counts.newest is not None and (newest is None or counts.newest > newest):
@@ -381,7 +390,7 @@ class _Syncer:
                     # Forward-only pages come in id order, so a local id inside this page's range that the page
                     # lacks is gone from the PSA. Memory stays bounded by a page (plus the ids found gone).
                     last_id = max(ids)
-                    doomed.extend(self._missing_between(object_type, previous_last_id, last_id, set(ids)))
+                    doomed.extend(self._missing_between(object_type, previous_last_id, last_id, set(ids), counted=True))
                     previous_last_id = last_id
                 for child in children:
                     self.sync_children(child, ids)
@@ -408,7 +417,7 @@ class _Syncer:
                 if self.results[child.key].status == "running":
                     self.results[child.key].status = "skipped"
                     self.results[child.key].message = f"skipped with {object_type.label}"
-        except ConnectWiseError as exc:
+        except (ConnectWiseError, FetchProcessDied) as exc:
             result.status = "failed"
             result.message = self._scrub(str(exc))
             self.errors.append(f"{object_type.label}: {result.message}")
@@ -435,10 +444,17 @@ class _Syncer:
             params=object_type.params_for() or None,
         )
 
-    def _missing_between(self, object_type: ObjectType, after: int, upto: int | None, seen: set[int]) -> list[int]:
-        live = object_type.model.objects.filter(connection=self.connection, is_deleted=False, psa_id__gt=after)
+    def _missing_between(
+        self, object_type: ObjectType, after: int, upto: int | None, seen: set[int], *, counted: bool = False
+    ) -> list[int]:
+        """Live local ids in (after, upto] that are not in `seen`. With `counted`, every id of `seen` is known to be
+        stored and inside the range (the page was just upserted), so an index-only count usually settles it."""
+        stored = object_type.model.objects.filter(connection=self.connection, psa_id__gt=after)
         if upto is not None:
-            live = live.filter(psa_id__lte=upto)
+            stored = stored.filter(psa_id__lte=upto)
+        if counted and stored.count() == len(seen):
+            return []  # only the page's own rows are in the range (a count the unique index answers alone)
+        live = stored.filter(is_deleted=False)
         return [psa_id for psa_id in live.values_list("psa_id", flat=True) if psa_id not in seen]
 
     def _mark_deleted(
@@ -528,6 +544,7 @@ class _Syncer:
             ).exclude(psa_id__in=list(parent_of))
             result.deleted += stale.update(is_deleted=True, synced_at=now)
         result.write_seconds += time.perf_counter() - writing
+        self._committed()
         result.fetched += len(payloads)
         result.pages += 1
         result.add(counts)
@@ -541,49 +558,6 @@ class _Syncer:
             path, page_size=PAGE_SIZE, forward_only=True, params=child.params_for(parent_id) or None
         ):
             yield from page
-
-
-_END = object()
-
-
-def _prefetched(pages: Iterator[list[dict]]) -> Iterator[list[dict]]:
-    """Fetch the next page in a thread while the caller writes the current one (at most three pages in memory).
-
-    The PSA's answer time and our database writes then overlap instead of adding up. Errors from the fetching
-    thread (PermissionDenied, ServerError…) are raised here, in the caller's thread.
-    """
-    handoff: queue.Queue = queue.Queue(maxsize=1)
-    stop = threading.Event()
-
-    def put(item: object) -> bool:
-        while not stop.is_set():
-            try:
-                handoff.put(item, timeout=0.1)
-                return True
-            except queue.Full:
-                continue
-        return False
-
-    def produce() -> None:
-        try:
-            for page in pages:
-                if not put(page):
-                    return
-            put(_END)
-        except BaseException as exc:
-            put(exc)
-
-    threading.Thread(target=produce, name="psa-sync-prefetch", daemon=True).start()
-    try:
-        while True:
-            item = handoff.get()
-            if item is _END:
-                return
-            if isinstance(item, BaseException):
-                raise item
-            yield item
-    finally:
-        stop.set()  # the caller stopped early (or failed): let the fetching thread end
 
 
 def sync_summary(run: SyncRun) -> list[dict[str, Any]]:

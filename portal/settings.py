@@ -134,6 +134,8 @@ PSA_INSECURE_HOSTS = config.list("PSA_INSECURE_HOSTS", ["127.0.0.1", "localhost"
 PSA_ALLOWED_HOSTS = config.list("PSA_ALLOWED_HOSTS", [])
 PSA_PROXY = config.str("PSA_PROXY")
 PSA_API_VERSION = config.str("PSA_API_VERSION", "2025.8")
+# A sync fetches and prepares pages in a forked child process while it writes (integrations/pipeline.py); off: a thread.
+PSA_SYNC_FETCH_PROCESS = config.bool("PSA_SYNC_FETCH_PROCESS", True)
 
 # django-q2: its defaults are unsafe (no timeout, retry before timeout, endless attempts, catch-up storms).
 REDIS_URL = config.redis_url("REDIS_URL")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import gc
 import http.client
 import json
 import logging
@@ -17,6 +18,7 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import parse_qs, quote, urlsplit
 
+import orjson
 import requests
 import urllib3
 from requests.adapters import HTTPAdapter
@@ -38,6 +40,28 @@ from .netguard import PeerCheckingAdapter, URLPolicy, is_cloud_host, normalise_h
 from .permissions import permission_for_endpoint
 
 logger = logging.getLogger(__name__)
+
+
+def _parse_json(raw: bytes) -> Any:
+    """Decode a JSON body: orjson, then the standard library for what orjson refuses but JSON parsers commonly accept
+    (NaN, integers beyond 64 bits, lone surrogate escapes).
+
+    A page of 1,000 tickets is ~150,000 dicts and lists; while they are created, Python's cyclic garbage collector
+    would run many times, full collections included (which walk every object of the process), and the decode took
+    3-5× as long. Decoded JSON holds no reference cycles, so collection is paused for the decode.
+    """
+    paused = gc.isenabled()
+    if paused:
+        gc.disable()
+    try:
+        try:
+            return orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            return json.loads(raw)
+    finally:
+        if paused:
+            gc.enable()
+
 
 MAX_PAGE_SIZE = 1000
 _READ_CHUNK = 64 * 1024
@@ -223,6 +247,12 @@ class ConnectWiseClient:
             f"<ConnectWiseClient site={self.site!r} company_id={self.credentials.company_id!r} "
             f"api_base_url={self.api_base_url!r}>"
         )
+
+    def forget_connections(self) -> None:
+        """Drop pooled connections without using them: for a forked process, whose inherited sockets belong to the
+        parent (closing our copies sends nothing to the server). Later requests open new connections."""
+        for adapter in self._session.adapters.values():
+            adapter.close()
 
     # -- configuration -------------------------------------------------------------------------------------------
 
@@ -670,7 +700,7 @@ class ConnectWiseClient:
         if "html" in content_type or raw.lstrip()[:1] == b"<":
             raise self._web_page_error(endpoint, response.status_code)
         try:
-            return json.loads(raw)
+            return _parse_json(raw)
         except ValueError as exc:
             # A body cut off in transit is as transient as a dropped connection: retry it the same way.
             raise _Retry(
