@@ -16,6 +16,7 @@ request, retry and throttling counters are carried over.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import gc
 import logging
 import os
@@ -23,6 +24,7 @@ import pickle
 import queue
 import signal
 import struct
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
@@ -44,7 +46,8 @@ class FetchProcessDied(RuntimeError):
 
 
 def fetch_in_process() -> bool:
-    return hasattr(os, "fork") and bool(getattr(settings, "PSA_SYNC_FETCH_PROCESS", True))
+    """Linux only: fork without exec is what the platform's libraries expect there (not on macOS)."""
+    return sys.platform.startswith("linux") and bool(getattr(settings, "PSA_SYNC_FETCH_PROCESS", True))
 
 
 def pipelined(
@@ -240,8 +243,6 @@ def _transferable(exc: BaseException) -> BaseException:  # pragma: no cover - ru
 def _die_with_parent(parent: int) -> None:  # pragma: no cover - runs in the child
     """Linux: the kernel kills this process when its parent dies, so a SIGKILLed worker leaves no orphan."""
     try:
-        import ctypes
-
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
     except (OSError, AttributeError):

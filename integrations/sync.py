@@ -12,6 +12,7 @@ import math
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -350,6 +351,7 @@ class _Syncer:
         conditions = compare("lastUpdated", ">", since - safety_margin()) if since else None
         self.run.current_type = object_type.key
         self.run.pages_done = 0
+        stack = ExitStack()
         try:
             # An incremental sync usually finds less than a page, so it asks /count only when the first page is
             # full; a full sync asks first, and fetches the next page while writing one (when it has no children,
@@ -370,6 +372,7 @@ class _Syncer:
                 pages = pipelined(raw_pages, prepare, self._client)
             else:
                 pages = (prepare(payloads) for payloads in raw_pages)
+            stack.callback(pages.close)  # however this ends, a fetching process or thread stops now
             for page in pages:
                 if not counted:
                     counted = True
@@ -425,6 +428,8 @@ class _Syncer:
                 if self.results[child.key].status == "running":
                     self.results[child.key].status = "failed"
                     self.results[child.key].message = f"not synced: {object_type.label} failed"
+        finally:
+            stack.close()
         for child in children:
             if self.results[child.key].status == "running":
                 self.results[child.key].status = "succeeded"

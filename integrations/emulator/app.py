@@ -25,6 +25,7 @@ from .query import (
     parse_timestamp,
     select_fields,
     sort_records,
+    tokenize,
 )
 from .store import Clock, Store, UnknownRecord
 
@@ -124,6 +125,24 @@ class Route:
     record_id: int | None = None
 
 
+def _updated_since(conditions: str) -> tuple[str, int] | None:
+    """(operator, epoch) when `conditions` is exactly `lastUpdated > [t]` or `>= [t]` (an incremental sync's query)."""
+    if not conditions or "lastupdated" not in conditions.lower():
+        return None
+    try:
+        tokens = tokenize(conditions)
+    except QueryError:
+        return None
+    if len(tokens) != 3:
+        return None
+    field_token, operator, literal = tokens
+    if field_token.kind != "word" or field_token.text.strip("/").lower() != "lastupdated":
+        return None
+    if operator.kind != "op" or operator.value not in (">", ">=") or literal.kind != "datetime":
+        return None
+    return operator.value, literal.value.epoch
+
+
 class Emulator:
     """A ConnectWise PSA REST API stand-in. Call it as a WSGI app; drive mutations and faults from Python."""
 
@@ -173,6 +192,7 @@ class Emulator:
         for key in collections:
             for record_id in self.store.ids(key):
                 self.store.get_json(key, record_id)
+            self.store.updated_after(key, 0)  # and its lastUpdated index, as a database holds one
         return self.store.json_cached_bytes
 
     @property
@@ -470,8 +490,14 @@ class Emulator:
         if forward_only:
             # ids are ascending, so "Id > pageId" is a slice; a scan per page would make full syncs quadratic.
             ids = ids[bisect_right(ids, self._int_param(params, "pageid", 0)) :]
+        conditions = params.get("conditions", "").strip()
+        since = _updated_since(conditions) if parent_id is None and not self._other_conditions(params) else None
+        if since is not None:
+            updated = self.store.updated_after(key, since[1], inclusive=since[0] == ">=")
+            if updated is not None:
+                return [i for i in ids if i in updated]
         predicates = []
-        if params.get("conditions", "").strip():
+        if conditions:
             predicates.append(compile_conditions(params["conditions"]))
         if params.get("childconditions", "").strip():
             predicates.append(compile_child_conditions(params["childconditions"]))
@@ -481,6 +507,10 @@ class Emulator:
             view = self.store.view
             ids = [i for i in ids if predicate(view(key, i))]
         return ids
+
+    @staticmethod
+    def _other_conditions(params: dict[str, str]) -> bool:
+        return bool(params.get("childconditions", "").strip() or params.get("customfieldconditions", "").strip())
 
     def _document_value(self, document_id: int, name: str) -> Any:
         table = self.dataset.tables["system/documents"]

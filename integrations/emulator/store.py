@@ -6,6 +6,7 @@ import copy
 import json
 import threading
 import time
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
@@ -66,6 +67,8 @@ class Store:
         self._json: dict[tuple[str, int], bytes] = {}
         self._json_bytes = 0
         self.json_cache_bytes: int | None = JSON_CACHE_BYTES  # None: unbounded
+        self._versions: dict[str, int] = {}  # bumped by every mutation of a collection
+        self._updated_index: dict[str, tuple[int, list[int], list[int]] | None] = {}
 
     @staticmethod
     def dumps(payload: Any) -> bytes:
@@ -119,6 +122,7 @@ class Store:
         return self._json_bytes
 
     def _forget(self, key: str, record_id: int) -> None:
+        self._versions[key] = self._versions.get(key, 0) + 1
         self._cache.pop((key, record_id), None)
         text = self._json.pop((key, record_id), None)
         if text is not None:
@@ -157,6 +161,35 @@ class Store:
             return RecordView(override)
         epochs = table.epochs(record_id) if table.epochs else None
         return RecordView(loader=lambda: self.get(key, record_id), epochs=epochs)
+
+    def updated_after(self, key: str, epoch: int, *, inclusive: bool = False) -> set[int] | None:
+        """Ids of a collection whose lastUpdated, read as `conditions` read it, is after `epoch` (or at it).
+
+        A PSA answers `lastUpdated > [t]` from an index, not by reading every record; so does this, from a sorted
+        index built once per state of the collection (any mutation rebuilds it). None when some record has no
+        plain timestamp there, so the caller evaluates the condition record by record instead.
+        """
+        with self._lock:
+            version = self._versions.get(key, 0)
+            cached = self._updated_index.get(key)
+            if key not in self._updated_index or (cached is not None and cached[0] != version):
+                cached = self._build_updated_index(key, version)
+                self._updated_index[key] = cached
+        if cached is None:
+            return None
+        _version, stamps, ids = cached
+        start = bisect_left(stamps, epoch) if inclusive else bisect_right(stamps, epoch)
+        return set(ids[start:])
+
+    def _build_updated_index(self, key: str, version: int) -> tuple[int, list[int], list[int]] | None:
+        pairs = []
+        for record_id in self.ids(key):
+            stamp = self.view(key, record_id).epoch(("lastUpdated",))
+            if type(stamp) is not int:
+                return None
+            pairs.append((stamp, record_id))
+        pairs.sort()
+        return version, [stamp for stamp, _ in pairs], [record_id for _, record_id in pairs]
 
     # ------------------------------------------------------------------ writes (test-only mutation API)
 
