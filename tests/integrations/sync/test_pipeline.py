@@ -70,6 +70,7 @@ def test_the_fetching_process_writes_what_the_thread_writes_and_counts_every_req
 def test_a_403_raised_in_the_fetching_process_skips_only_its_type(db, settings):
     settings.PSA_SYNC_FETCH_PROCESS = True
     emulator = Emulator(seed=5, scale=60, denied_groups=["time"])
+    before = child_processes()  # other tests' helpers (a rendering worker…) may be running
     with serve(emulator) as server:
         connection = make_connection(server.base_url)
         run = run_sync(connection, mode="full", types=["contacts", "time_entries"], include_children=False)
@@ -79,7 +80,7 @@ def test_a_403_raised_in_the_fetching_process_skips_only_its_type(db, settings):
     assert "Time & Expense › " in message and "Time Entry" in message, message  # the permission, by name
     assert Contact.objects.filter(connection=connection).count() == psa_count(emulator, "company/contacts")
     assert not TimeEntry.objects.filter(connection=connection).exists()
-    assert not child_processes()  # nothing left running
+    assert child_processes() <= before  # nothing of this sync left running
 
 
 def test_throttling_met_by_the_fetching_process_is_ridden_out_and_counted(db, settings, monkeypatch):
