@@ -18,7 +18,6 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import gc
-import logging
 import os
 import pickle
 import queue
@@ -32,8 +31,6 @@ from typing import Any, TypeVar
 from django.conf import settings
 
 from integrations.connectwise.client import ConnectWiseClient
-
-logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 _END = object()

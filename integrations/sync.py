@@ -354,8 +354,8 @@ class _Syncer:
         stack = ExitStack()
         try:
             # An incremental sync usually finds less than a page, so it asks /count only when the first page is
-            # full; a full sync asks first, and fetches the next page while writing one (when it has no children,
-            # so the fetching thread is the client's only user).
+            # full; a full sync asks first, and fetches the next pages while writing one (when it has no children,
+            # so the fetching process or thread is the client's only user).
             counted = since is None
             self.run.pages_expected = self._pages_expected(object_type, conditions) if counted else 0
             self._report(object_type)
