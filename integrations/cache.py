@@ -85,8 +85,9 @@ class PreparedRecord(NamedTuple):
 
 @dataclass(slots=True)
 class PreparedPage:
-    """Payloads prepared for `upsert_records` (no database access: the sync prepares the next page on the thread
-    that fetches it, while this one writes). A page can repeat an id at a boundary: the last one is kept."""
+    """Payloads prepared for `upsert_records` without database access, so a full sync can prepare the next pages in
+    its fetching process (integrations.pipeline) while it writes. A page can repeat an id at a boundary: the last
+    one is kept."""
 
     records: dict[int, PreparedRecord]
     newest: datetime | None

@@ -12,7 +12,6 @@ import math
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import ExitStack
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -351,7 +350,7 @@ class _Syncer:
         conditions = compare("lastUpdated", ">", since - safety_margin()) if since else None
         self.run.current_type = object_type.key
         self.run.pages_done = 0
-        stack = ExitStack()
+        pages: Iterator[PreparedPage] | None = None
         try:
             # An incremental sync usually finds less than a page, so it asks /count only when the first page is
             # full; a full sync asks first, and fetches the next pages while writing one (when it has no children,
@@ -372,7 +371,6 @@ class _Syncer:
                 pages = pipelined(raw_pages, prepare, self._client)
             else:
                 pages = (prepare(payloads) for payloads in raw_pages)
-            stack.callback(pages.close)  # however this ends, a fetching process or thread stops now
             for page in pages:
                 if not counted:
                     counted = True
@@ -429,7 +427,8 @@ class _Syncer:
                     self.results[child.key].status = "failed"
                     self.results[child.key].message = f"not synced: {object_type.label} failed"
         finally:
-            stack.close()
+            if pages is not None:
+                pages.close()  # however this ends, a fetching process or thread stops now
         for child in children:
             if self.results[child.key].status == "running":
                 self.results[child.key].status = "succeeded"
